@@ -10,6 +10,41 @@ import type { Bundle, MedicationRequest } from 'fhir/r4';
  * model info and the Patient record class from them, and give each evaluation its own
  * one-patient source that reuses both.
  */
+interface FhirObjectLike {
+  _json: { resourceType?: unknown } | null | undefined;
+  _typeInfo: { name?: string } | null | undefined;
+  _modelInfo: { findClass(name: string): unknown };
+  get(field: string): unknown;
+}
+type FhirObjectClass = { prototype: FhirObjectLike } & (new (json: unknown, typeInfo: unknown, modelInfo: unknown) => FhirObjectLike);
+
+const ABSTRACT_RESOURCE_TYPES = new Set(['Resource', 'DomainResource']);
+const PATCHED = Symbol.for('pa-cds.contained-resource-typing');
+
+/**
+ * cql-exec-fhir types an element declared as `Resource` (Resource.contained, Bundle.entry.resource)
+ * by its declaration, so CQL's `R is FHIR.Medication` is false for a contained Medication and its
+ * fields are out of reach. This gives such values the class their `resourceType` names, once for
+ * the process (idempotent); everything else is returned untouched.
+ */
+function typeContainedResources(FHIRObject: FhirObjectClass): void {
+  const proto = FHIRObject.prototype as FhirObjectLike & { [PATCHED]?: boolean };
+  if (proto[PATCHED]) return;
+  const original = proto.get;
+  const retype = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.some((v) => v instanceof FHIRObject) ? value.map(retype) : value;
+    if (!(value instanceof FHIRObject)) return value;
+    const resourceType = value._json?.resourceType;
+    if (typeof resourceType !== 'string' || !ABSTRACT_RESOURCE_TYPES.has(value._typeInfo?.name ?? '')) return value;
+    const actual = value._modelInfo.findClass(`FHIR.${resourceType}`);
+    return actual ? new FHIRObject(value._json, actual, value._modelInfo) : value;
+  };
+  proto.get = function get(this: FhirObjectLike, field: string) {
+    return retype(original.call(this, field));
+  };
+  proto[PATCHED] = true;
+}
+
 export class FhirDataSource {
   private readonly wrapper = FHIRWrapper.FHIRv401();
   private readonly modelInfo: unknown;
@@ -22,6 +57,7 @@ export class FhirDataSource {
     if (!patient) throw new Error('cql-exec-fhir did not build a patient record');
     this.PatientRecord = patient.constructor as FhirDataSource['PatientRecord'];
     this.modelInfo = (template as unknown as { _modelInfo: unknown })._modelInfo;
+    typeContainedResources(this.wrapper.wrap({ resourceType: 'Basic' } as never).constructor as FhirObjectClass);
   }
 
   /** A single-patient source for one evaluation; the bundle must hold one Patient. */
