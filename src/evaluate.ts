@@ -1,5 +1,5 @@
-import { DateTime, Executor } from 'cql-execution';
-import type { CodeService } from 'cql-execution';
+import { DateTime, Executor } from './cql-engine';
+import type { CodeService } from './cql-engine';
 import type { Bundle, MedicationRequest, Patient } from 'fhir/r4';
 import { BadRequestError, EvaluationError } from './errors';
 import type { FhirDataSource } from './fhir-data-source';

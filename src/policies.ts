@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Library, Repository } from 'cql-execution';
+import { Library, Repository } from './cql-engine';
 import { ContentError } from './errors';
 import { triggerKeys } from './select-policies';
 import type { ValueSetEntry } from './terminology';

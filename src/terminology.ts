@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ValueSet } from 'fhir/r4';
-import { CodeService } from 'cql-execution';
+import { CodeService } from './cql-engine';
 import { ContentError } from './errors';
 
 export interface ValueSetEntry {
