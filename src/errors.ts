@@ -50,3 +50,24 @@ export class EvaluationError extends Error {
     this.name = 'EvaluationError';
   }
 }
+
+/** 412: the data the policies need could neither be found in prefetch nor fetched. */
+export class DataUnavailableError extends ServiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(412, 'data-unavailable', message, options);
+  }
+}
+
+/** 413: the request body is larger than the configured limit. */
+export class PayloadTooLargeError extends ServiceError {
+  constructor(message: string) {
+    super(413, 'too-large', message);
+  }
+}
+
+/** 415: the request body is not JSON. */
+export class UnsupportedMediaTypeError extends ServiceError {
+  constructor(message: string) {
+    super(415, 'unsupported-media-type', message);
+  }
+}

@@ -21,6 +21,8 @@ export interface PolicyResult {
   policy: string;
   outcome: Outcome;
   criteria: CriterionResult[];
+  /** The value of each card template's `when` definition (true, false or null). */
+  conditions: Record<string, boolean | null>;
 }
 
 export interface EvaluationInput {
@@ -107,6 +109,12 @@ export class PolicyEvaluator {
       if (!c) throw new EvaluationError(def.id, `library ${def.library.name} returned no row for criterion ${id}`);
       return c;
     });
-    return { policy: def.id, outcome: outcome as Outcome, criteria };
+    const conditions = Object.fromEntries(
+      def.cards.map((c) => {
+        const v = raw?.[c.when];
+        return [c.when, typeof v === 'boolean' ? v : null];
+      }),
+    );
+    return { policy: def.id, outcome: outcome as Outcome, criteria, conditions };
   }
 }

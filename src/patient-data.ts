@@ -1,4 +1,6 @@
-import type { Bundle, FhirResource, OperationOutcome, Resource } from 'fhir/r4';
+import type { Bundle, Coverage, FhirResource, OperationOutcome, Resource } from 'fhir/r4';
+import { BadRequestError, DataUnavailableError } from './errors';
+import { FhirClient, isAllowedServer } from './fhir-client';
 
 /**
  * One collection Bundle of the resources found in prefetch-style values: a Bundle contributes
@@ -22,4 +24,132 @@ export function collectResources(values: unknown[]): Bundle {
   };
   for (const v of values) add(v as Resource | OperationOutcome | undefined);
   return { resourceType: 'Bundle', type: 'collection', entry };
+}
+
+/** What one order-sign request gives us to gather data with. */
+export interface DataRequest {
+  patientId: string;
+  userId: string;
+  encounterId?: string;
+  prefetch: Record<string, unknown>;
+  fhirServer?: string;
+  accessToken?: string;
+  /** Resources that travel with the draft orders (e.g. a Medication they reference). */
+  draftResources: Resource[];
+}
+
+export interface GatherOptions {
+  allowedFhirServers: string[];
+  timeoutMs: number;
+  maxPages: number;
+}
+
+export interface PatientData {
+  /** One collection Bundle with the Patient and everything the policies read. */
+  bundle: Bundle;
+  /** The patient's active Coverage, when one is known (for the CRD annotation). */
+  coverage?: Coverage;
+  /** Prefetch keys that were fetched from the FHIR server. */
+  fetched: string[];
+}
+
+type Availability = 'present' | 'empty' | 'missing';
+
+/** Data rule for prefetch values: missing, null or an OperationOutcome = not sent; a searchset
+ *  with no entries = sent and empty (used as is when there is no FHIR server to ask). */
+function availability(value: unknown): Availability {
+  if (value === undefined || value === null || typeof value !== 'object') return 'missing';
+  const r = value as Resource;
+  if (r.resourceType === 'OperationOutcome') return 'missing';
+  if (r.resourceType === 'Bundle') return ((r as Bundle).entry ?? []).some((e) => e.resource) ? 'present' : 'empty';
+  return typeof r.resourceType === 'string' ? 'present' : 'missing';
+}
+
+/** A prefetch template with the context tokens filled in (values URL-encoded). */
+export function fillTemplate(template: string, req: Pick<DataRequest, 'patientId' | 'userId' | 'encounterId'>): string {
+  return template.replace(/\{\{\s*context\.(patientId|userId|encounterId)\s*\}\}/g, (_m, name: string) => {
+    const v = name === 'patientId' ? req.patientId : name === 'userId' ? req.userId : (req.encounterId ?? '');
+    return encodeURIComponent(v);
+  });
+}
+
+const SUBJECT_FIELDS = ['subject', 'patient', 'beneficiary'] as const;
+
+/** The Patient id a resource says it is about, if it names one. */
+function subjectId(r: Resource): string | undefined {
+  for (const f of SUBJECT_FIELDS) {
+    const ref = (r as unknown as Record<string, { reference?: unknown } | undefined>)[f]?.reference;
+    if (typeof ref === 'string') {
+      const m = /(?:^|\/)Patient\/([^/]+)$/.exec(ref);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Gathers the resources the selected policies read: each prefetch key from the request's
+ * prefetch, else from the FHIR server with the bearer token (all keys in parallel, one deadline).
+ * A key that can be had neither way is a 412; a prefetch about another patient is a 400.
+ * The Coverage key is optional: without it there is no CRD annotation, not an error.
+ */
+export async function gatherPatientData(
+  req: DataRequest,
+  templates: Record<string, string>,
+  keys: string[],
+  coverageKey: string,
+  options: GatherOptions,
+): Promise<PatientData> {
+  const wanted = [...new Set([...keys, coverageKey])];
+  const values: unknown[] = [];
+  const toFetch: string[] = [];
+  for (const key of wanted) {
+    const value = req.prefetch[key];
+    const state = availability(value);
+    if (state === 'present' || (state === 'empty' && !req.fhirServer)) {
+      for (const r of collectResources([value]).entry ?? []) {
+        const about = r.resource ? subjectId(r.resource) : undefined;
+        const isOtherPatient = r.resource?.resourceType === 'Patient' ? r.resource.id !== req.patientId : about !== undefined && about !== req.patientId;
+        if (isOtherPatient) {
+          throw new BadRequestError(`prefetch "${key}" holds ${r.resource?.resourceType}/${r.resource?.id ?? '?'} of another patient than context.patientId`);
+        }
+      }
+      values.push(value);
+    } else if (req.fhirServer) {
+      toFetch.push(key);
+    } else if (key !== coverageKey) {
+      throw new DataUnavailableError(`prefetch "${key}" was not sent and the request has no fhirServer to fetch it from`);
+    }
+  }
+  if (toFetch.length > 0 && req.fhirServer) {
+    if (!isAllowedServer(req.fhirServer, options.allowedFhirServers)) {
+      throw new DataUnavailableError(`fhirServer ${req.fhirServer} is not allowed by this service (ALLOWED_FHIR_SERVERS); send the data as prefetch`);
+    }
+    const client = new FhirClient({
+      baseUrl: req.fhirServer,
+      ...(req.accessToken ? { accessToken: req.accessToken } : {}),
+      deadline: Date.now() + options.timeoutMs,
+      maxPages: options.maxPages,
+    });
+    const results = await Promise.allSettled(
+      toFetch.map(async (key) => {
+        const found = await client.query(fillTemplate(templates[key] ?? '', req));
+        // Resources the server returns for another patient are dropped, never evaluated.
+        return found.filter((r) => (r.resourceType === 'Patient' ? r.id === req.patientId : (subjectId(r) ?? req.patientId) === req.patientId));
+      }),
+    );
+    results.forEach((r, i) => {
+      const key = toFetch[i] as string;
+      if (r.status === 'fulfilled') values.push(...r.value);
+      else if (key !== coverageKey) throw r.reason;
+    });
+  }
+  const bundle = collectResources([...values, ...req.draftResources]);
+  const entries = bundle.entry ?? [];
+  const patients = entries.filter((e) => e.resource?.resourceType === 'Patient');
+  if (patients.length === 0) throw new DataUnavailableError(`no Patient/${req.patientId} in the prefetch or on the FHIR server`);
+  const coverage = entries
+    .map((e) => e.resource)
+    .find((r): r is Coverage => r?.resourceType === 'Coverage' && (r as Coverage).status === 'active');
+  return { bundle, ...(coverage ? { coverage } : {}), fetched: toFetch };
 }

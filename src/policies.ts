@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Library, Repository } from './cql-engine';
 import { ContentError } from './errors';
+import { compileOrderReader, type OrderPaths, type OrderReader } from './order-reader';
 import { triggerKeys } from './select-policies';
 import type { ValueSetEntry } from './terminology';
 
@@ -14,8 +15,35 @@ export interface PolicyDefinition {
   library: { name: string; version: string };
   formula: string;
   criteria: string[];
+  /** Criteria that are reasons NOT to approve (e.g. CC-0126 "X.I"): met means the exclusion applies. */
+  exclusions?: string[];
   triggers: { valueSet: string; names: string[] };
+  /** Keys of the service's prefetch templates this policy reads (see cards/service.json). */
+  prefetch: string[];
+  /** FHIRPath (R4) for what the policy reads from the draft order. */
+  order: OrderPaths;
+  /** Card templates; the first whose `when` (a Boolean CQL definition) is true is used. */
+  cards: CardTemplate[];
+  /** What to document next, per criterion id, shown when the criterion is not met or unknown. */
+  nextSteps: Record<string, string>;
 }
+
+export type Indicator = 'info' | 'warning' | 'critical';
+
+export interface CardTemplate {
+  when: string;
+  indicator: Indicator;
+  /** Text with ${placeholders}; at most 140 characters once filled (longer is cut). */
+  summary: string;
+  /** Markdown with ${placeholders}. */
+  detail: string;
+}
+
+/** Placeholders every card template may use, besides the policy's own order fields. */
+export const BUILT_IN_PLACEHOLDERS = ['policy', 'document', 'drug', 'outcome', 'criteria', 'nextSteps'] as const;
+
+/** The file in the cards folder that defines the service rather than a policy. */
+export const SERVICE_FILE = 'service.json';
 
 export interface Policy {
   definition: PolicyDefinition;
@@ -24,6 +52,8 @@ export interface Policy {
   library: Library;
   /** Trigger codes as "system|code" keys (NDC normalised to 5-4-2), from the trigger value set. */
   triggerCodes: Set<string>;
+  /** The draft-order FHIRPath, compiled once. */
+  orderReader: OrderReader;
 }
 
 /** The fixed result contract every policy library exposes. */
@@ -62,7 +92,53 @@ function validateDefinition(file: string, raw: unknown): PolicyDefinition {
   if (!triggers || typeof triggers.valueSet !== 'string' || !Array.isArray(triggers.names)) {
     throw new ContentError(file, 'field "triggers" needs "valueSet" and "names"');
   }
+  if (obj.exclusions !== undefined && (!Array.isArray(obj.exclusions) || !obj.exclusions.every((x) => (criteria as string[]).includes(x)))) {
+    throw new ContentError(file, 'field "exclusions" must list criterion ids');
+  }
+  if (!Array.isArray(obj.prefetch) || !obj.prefetch.every((k) => typeof k === 'string')) {
+    throw new ContentError(file, 'field "prefetch" must list prefetch keys of cards/service.json');
+  }
+  const steps = obj.nextSteps;
+  if (!steps || typeof steps !== 'object' || Array.isArray(steps)) throw new ContentError(file, 'field "nextSteps" must map criterion ids to text');
+  for (const [id, text] of Object.entries(steps)) {
+    if (!(criteria as string[]).includes(id)) throw new ContentError(file, `field "nextSteps.${id}": no criterion ${id}`);
+    if (typeof text !== 'string') throw new ContentError(file, `field "nextSteps.${id}" must be text`);
+  }
+  if (!Array.isArray(obj.cards) || obj.cards.length === 0) throw new ContentError(file, 'field "cards" must list card templates');
+  obj.cards.forEach((c: unknown, i: number) => {
+    const card = c as Record<string, unknown>;
+    const where = `cards[${i}]`;
+    if (!card || typeof card !== 'object') throw new ContentError(file, `field "${where}" must be an object`);
+    for (const f of ['when', 'summary', 'detail']) {
+      if (typeof card[f] !== 'string' || (card[f] as string).trim() === '') throw new ContentError(file, `field "${where}.${f}" must be a non-empty string`);
+    }
+    if (!['info', 'warning', 'critical'].includes(card.indicator as string)) {
+      throw new ContentError(file, `field "${where}.indicator" must be info, warning or critical`);
+    }
+  });
   return raw as PolicyDefinition;
+}
+
+const PLACEHOLDER = /\$\{([^}]*)\}/g;
+
+/** Every `when` names a Boolean definition of the library; every placeholder is known. */
+function validateTemplates(file: string, definition: PolicyDefinition, elmDefs: { name: string; resultTypeName?: string }[]): void {
+  const allowed = new Set<string>([...BUILT_IN_PLACEHOLDERS, ...Object.keys(definition.order.fields)]);
+  definition.cards.forEach((card, i) => {
+    const def = elmDefs.find((d) => d.name === card.when);
+    if (!def) throw new ContentError(file, `field "cards[${i}].when": library "${definition.library.name}" does not define "${card.when}"`);
+    if (def.resultTypeName !== '{urn:hl7-org:elm-types:r1}Boolean') {
+      throw new ContentError(file, `field "cards[${i}].when": "${card.when}" is not a Boolean definition`);
+    }
+    for (const f of ['summary', 'detail'] as const) {
+      for (const [, name] of card[f].matchAll(PLACEHOLDER)) {
+        if (!allowed.has(name ?? '')) {
+          throw new ContentError(file, `field "cards[${i}].${f}": unknown placeholder \${${name}}; known: ${[...allowed].join(', ')}`);
+        }
+      }
+    }
+    if (card.summary.replace(PLACEHOLDER, '').length > 140) throw new ContentError(file, `field "cards[${i}].summary" is over 140 characters`);
+  });
 }
 
 /** ELM of every library in a folder, keyed by library name. */
@@ -92,7 +168,7 @@ export function loadPolicies(cardsDir: string, elmDir: string, valueSets: ValueS
       if (!byUrl.has(ref.id)) throw new ContentError(lib.file, `value set ${ref.id} ("${ref.name}") is not in cql/valuesets`);
     }
   }
-  const files = fs.readdirSync(cardsDir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs.readdirSync(cardsDir).filter((f) => f.endsWith('.json') && f !== SERVICE_FILE).sort();
   const policies: Policy[] = [];
   for (const f of files) {
     const file = path.join(cardsDir, f);
@@ -103,17 +179,21 @@ export function loadPolicies(cardsDir: string, elmDir: string, valueSets: ValueS
     if (version !== definition.library.version) {
       throw new ContentError(file, `library "${definition.library.name}" is version ${version}, not ${definition.library.version}`);
     }
-    const defs: string[] = (lib.json.library.statements?.def ?? []).map((d: { name: string }) => d.name);
+    const elmDefs: { name: string; resultTypeName?: string }[] = lib.json.library.statements?.def ?? [];
+    const defs = elmDefs.map((d) => d.name);
     for (const name of CONTRACT) {
       if (!defs.includes(name)) throw new ContentError(file, `library "${definition.library.name}" does not define "${name}"`);
     }
     const trigger = byUrl.get(definition.triggers.valueSet);
     if (!trigger) throw new ContentError(file, `field "triggers.valueSet": no value set ${definition.triggers.valueSet}`);
+    const orderReader = compileOrderReader(file, definition.order);
+    validateTemplates(file, definition, elmDefs);
     policies.push({
       definition,
       file,
       library: new Library(lib.json, repository),
       triggerCodes: triggerKeys(trigger.codes),
+      orderReader,
     });
   }
   const ids = new Set<string>();

@@ -66,17 +66,22 @@ function namesDrug(concepts: CodeableConcept[], names: string[]): boolean {
 
 /**
  * Which policies apply to which draft MedicationRequests: a trigger code (RxNorm, NDC in
- * either form, HCPCS) decides; where no policy's code matches, the drug name in the concept
- * text or display does, and the match says so.
+ * either form, HCPCS) decides, read from the order with the policy's FHIRPath plus the codes of
+ * a Medication the order references elsewhere in the request; where no policy's code matches,
+ * the drug name in the concept text or display does, and the match says so.
  */
 export function selectPolicies(orders: MedicationRequest[], policies: Policy[], bundles: (Bundle | undefined)[] = []): PolicyMatch[] {
   const matches: PolicyMatch[] = [];
   for (const order of orders) {
     const concepts = orderConcepts(order, bundles);
-    const keys = new Set(
-      concepts.flatMap((c) => (c.coding ?? []).map((x) => key(x.system, x.code))).filter((k): k is string => k !== null),
-    );
-    const byCode = policies.filter((p) => [...keys].some((k) => p.triggerCodes.has(k)));
+    const referenced = concepts.flatMap((c) => c.coding ?? []);
+    const byCode = policies.filter((p) => {
+      const codings = [...p.orderReader.medicationCodes(order), ...referenced];
+      return codings.some((x) => {
+        const k = key(x.system, x.code);
+        return k !== null && p.triggerCodes.has(k);
+      });
+    });
     if (byCode.length > 0) {
       for (const policy of byCode) matches.push({ policy, order, matchedBy: 'code' });
       continue;

@@ -65,6 +65,7 @@ function newLibraryManager() {
   const options = new CqlCompilerOptions();
   options.setOptions([
     CqlCompilerOptions.Options.EnableLocators,
+    CqlCompilerOptions.Options.EnableResultTypes,
     CqlCompilerOptions.Options.DisableListDemotion,
     CqlCompilerOptions.Options.DisableListPromotion,
   ]);

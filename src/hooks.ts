@@ -1,0 +1,161 @@
+import type { Bundle, MedicationRequest } from 'fhir/r4';
+import { BadRequestError } from './errors';
+import type { ServiceDefinition } from './service-definition';
+
+/** CDS Hooks 2.0 fhirAuthorization. The token is never logged or echoed. */
+export interface FhirAuthorization {
+  access_token: string;
+  token_type: string;
+  expires_in?: number;
+  scope?: string;
+  subject?: string;
+  patient?: string;
+}
+
+/** A validated order-sign request (CDS Hooks 2.0). */
+export interface OrderSignRequest {
+  hook: 'order-sign';
+  hookInstance: string;
+  fhirServer?: string;
+  fhirAuthorization?: FhirAuthorization;
+  context: { userId: string; patientId: string; encounterId?: string; draftOrders: Bundle };
+  prefetch: Record<string, unknown>;
+  extension?: Record<string, unknown>;
+}
+
+const CRD_CONFIGURATION = 'davinci-crd.configuration';
+
+function fail(message: string): never {
+  throw new BadRequestError(message);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function nonEmptyString(v: unknown, field: string, max = 1024): string {
+  if (typeof v !== 'string' || v.trim() === '') fail(`${field} must be a non-empty string`);
+  if (v.length > max) fail(`${field} is longer than ${max} characters`);
+  return v;
+}
+
+function parseAuthorization(v: unknown): FhirAuthorization {
+  if (!isObject(v)) fail('fhirAuthorization must be an object');
+  const access_token = nonEmptyString(v.access_token, 'fhirAuthorization.access_token', 16384);
+  const token_type = nonEmptyString(v.token_type, 'fhirAuthorization.token_type');
+  if (token_type.toLowerCase() !== 'bearer') fail('fhirAuthorization.token_type must be "Bearer"');
+  if (v.expires_in !== undefined && (typeof v.expires_in !== 'number' || !Number.isFinite(v.expires_in))) fail('fhirAuthorization.expires_in must be a number');
+  for (const f of ['scope', 'subject', 'patient'] as const) {
+    if (v[f] !== undefined && typeof v[f] !== 'string') fail(`fhirAuthorization.${f} must be a string`);
+  }
+  return {
+    access_token,
+    token_type,
+    ...(typeof v.expires_in === 'number' ? { expires_in: v.expires_in } : {}),
+    ...(typeof v.scope === 'string' ? { scope: v.scope } : {}),
+    ...(typeof v.subject === 'string' ? { subject: v.subject } : {}),
+    ...(typeof v.patient === 'string' ? { patient: v.patient } : {}),
+  };
+}
+
+function parseDraftOrders(v: unknown): Bundle {
+  if (!isObject(v) || v.resourceType !== 'Bundle') fail('context.draftOrders must be a FHIR Bundle');
+  if (v.entry !== undefined && !Array.isArray(v.entry)) fail('context.draftOrders.entry must be an array');
+  const entries = (v.entry ?? []) as unknown[];
+  entries.forEach((e, i) => {
+    if (!isObject(e) || !isObject(e.resource) || typeof e.resource.resourceType !== 'string') {
+      fail(`context.draftOrders.entry[${i}].resource must be a FHIR resource`);
+    }
+    if (e.resource.resourceType === 'MedicationRequest') {
+      const mr = e.resource as unknown as MedicationRequest;
+      if (mr.medicationCodeableConcept === undefined && mr.medicationReference === undefined) {
+        fail(`context.draftOrders.entry[${i}]: a MedicationRequest needs medicationCodeableConcept or medicationReference`);
+      }
+      if (mr.medicationCodeableConcept !== undefined && !isObject(mr.medicationCodeableConcept)) {
+        fail(`context.draftOrders.entry[${i}].resource.medicationCodeableConcept must be a CodeableConcept`);
+      }
+      if (mr.id !== undefined && typeof mr.id !== 'string') fail(`context.draftOrders.entry[${i}].resource.id must be a string`);
+    }
+  });
+  return v as unknown as Bundle;
+}
+
+/** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
+export function parseOrderSignRequest(body: unknown, service: ServiceDefinition): OrderSignRequest {
+  if (!isObject(body)) fail('the request body must be a JSON object');
+  if (body.hook !== service.hook) fail(`hook must be "${service.hook}" for service ${service.id}, got ${JSON.stringify(body.hook)}`);
+  const hookInstance = nonEmptyString(body.hookInstance, 'hookInstance', 256);
+  let fhirServer: string | undefined;
+  if (body.fhirServer !== undefined && body.fhirServer !== null) {
+    const raw = nonEmptyString(body.fhirServer, 'fhirServer', 2048);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      fail('fhirServer must be an absolute URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('fhirServer must be an http or https URL');
+    fhirServer = raw.replace(/\/+$/, '');
+  }
+  let fhirAuthorization: FhirAuthorization | undefined;
+  if (body.fhirAuthorization !== undefined && body.fhirAuthorization !== null) {
+    if (!fhirServer) fail('fhirAuthorization is only allowed together with fhirServer');
+    fhirAuthorization = parseAuthorization(body.fhirAuthorization);
+  }
+  if (!isObject(body.context)) fail('context must be an object');
+  const ctx = body.context;
+  const userId = nonEmptyString(ctx.userId, 'context.userId');
+  if (!/^(Practitioner|PractitionerRole|Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/.test(userId)) {
+    fail('context.userId must be a reference such as "Practitioner/123"');
+  }
+  const patientId = nonEmptyString(ctx.patientId, 'context.patientId');
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId)) fail('context.patientId must be a FHIR id (letters, digits, "-" and ".", up to 64)');
+  let encounterId: string | undefined;
+  if (ctx.encounterId !== undefined && ctx.encounterId !== null) encounterId = nonEmptyString(ctx.encounterId, 'context.encounterId');
+  const draftOrders = parseDraftOrders(ctx.draftOrders);
+  if (body.prefetch !== undefined && body.prefetch !== null && !isObject(body.prefetch)) fail('prefetch must be an object');
+  if (body.extension !== undefined && body.extension !== null && !isObject(body.extension)) fail('extension must be an object');
+  return {
+    hook: 'order-sign',
+    hookInstance,
+    ...(fhirServer ? { fhirServer } : {}),
+    ...(fhirAuthorization ? { fhirAuthorization } : {}),
+    context: { userId, patientId, ...(encounterId ? { encounterId } : {}), draftOrders },
+    prefetch: (isObject(body.prefetch) ? body.prefetch : {}) as Record<string, unknown>,
+    ...(isObject(body.extension) ? { extension: body.extension } : {}),
+  };
+}
+
+/** Whether the request lets us return Da Vinci CRD coverage information (default yes). */
+export function coverageInformationWanted(request: OrderSignRequest): boolean {
+  const config = request.extension?.[CRD_CONFIGURATION];
+  if (!isObject(config)) return true;
+  return config.coverage !== false && config['coverage-info'] !== false;
+}
+
+/** The discovery document (CDS Hooks 2.0), with the CRD configuration option we honour. */
+export function discoveryDocument(service: ServiceDefinition) {
+  return {
+    services: [
+      {
+        hook: service.hook,
+        id: service.id,
+        title: service.title,
+        description: service.description,
+        ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
+        prefetch: service.prefetch,
+        extension: {
+          'davinci-crd.configuration-options': [
+            {
+              code: 'coverage',
+              type: 'boolean',
+              name: 'Coverage information',
+              description: 'Annotate the draft order with coverage-information (a system action). Send false to turn it off.',
+              default: true,
+            },
+          ],
+        },
+      },
+    ],
+  };
+}

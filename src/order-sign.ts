@@ -1,0 +1,105 @@
+import type { Extension, MedicationRequest, Resource } from 'fhir/r4';
+import type { Config } from './config';
+import { BadRequestError } from './errors';
+import { coverageInformationWanted, parseOrderSignRequest } from './hooks';
+import type { Logger } from './log';
+import { gatherPatientData } from './patient-data';
+import { coverageAction, coverageInformation, renderCard, renderErrorCard, type Card, type RenderContext, type SystemAction } from './render';
+import type { Runtime } from './runtime';
+import { draftMedicationRequests } from './scenarios';
+import { selectPolicies } from './select-policies';
+import type { ServiceDefinition } from './service-definition';
+
+export interface OrderSignDeps {
+  runtime: Runtime;
+  service: ServiceDefinition;
+  config: Pick<Config, 'allowedFhirServers' | 'fhirTimeoutMs' | 'fhirMaxPages'>;
+  log: Logger;
+  /** The evaluation time; fixed per request. */
+  now?: () => Date;
+}
+
+export interface OrderSignResponse {
+  cards: Card[];
+  systemActions: SystemAction[];
+}
+
+/**
+ * The order-sign pipeline: parse → select policies → gather data → evaluate → render.
+ * Returns the CDS Hooks response; typed errors (400, 412) propagate to the HTTP layer.
+ */
+export async function handleOrderSign(deps: OrderSignDeps, body: unknown, ctx: RenderContext): Promise<OrderSignResponse> {
+  const started = Date.now();
+  const request = parseOrderSignRequest(body, deps.service);
+  const drafts = request.context.draftOrders;
+  const orders = draftMedicationRequests(drafts);
+  const draftResources = (drafts.entry ?? []).map((e) => e.resource).filter((r): r is NonNullable<typeof r> => !!r && r.resourceType !== 'MedicationRequest');
+  const matches = selectPolicies(orders, deps.runtime.policies, [drafts]);
+  if (matches.length === 0) {
+    deps.log.info('order-sign', { hookInstance: request.hookInstance, policies: [], cards: 0, ms: Date.now() - started });
+    return { cards: [], systemActions: [] };
+  }
+  const ids = new Set(orders.map((o) => o.id).filter(Boolean));
+  if (ids.size !== orders.filter((o) => o.id).length) throw new BadRequestError('context.draftOrders has two MedicationRequests with the same id');
+
+  const keys = [...new Set(matches.flatMap((m) => m.policy.definition.prefetch))];
+  const data = await gatherPatientData(
+    {
+      patientId: request.context.patientId,
+      userId: request.context.userId,
+      ...(request.context.encounterId ? { encounterId: request.context.encounterId } : {}),
+      prefetch: request.prefetch,
+      ...(request.fhirServer ? { fhirServer: request.fhirServer } : {}),
+      ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
+      draftResources: draftResources as Resource[],
+    },
+    deps.service.prefetch,
+    keys,
+    deps.service.coverageKey,
+    { allowedFhirServers: deps.config.allowedFhirServers, timeoutMs: deps.config.fhirTimeoutMs, maxPages: deps.config.fhirMaxPages },
+  );
+
+  const now = deps.now?.() ?? new Date();
+  const today = now.toISOString().slice(0, 10);
+  const withCoverage = data.coverage && coverageInformationWanted(request) ? data.coverage : undefined;
+  const cards: Card[] = [];
+  const annotations = new Map<MedicationRequest, Extension[]>();
+  const outcomes: string[] = [];
+  for (const m of matches) {
+    const fields = m.policy.orderReader.fields(m.order);
+    try {
+      const result = await deps.runtime.evaluator.evaluate(m.policy, {
+        bundle: data.bundle,
+        draftOrder: m.order,
+        otherDraftOrders: orders.filter((o) => o !== m.order),
+        now,
+      });
+      cards.push(renderCard(m.policy, result, fields, m.matchedBy, ctx));
+      outcomes.push(`${m.policy.definition.id}:${result.outcome}`);
+      if (withCoverage) {
+        const list = annotations.get(m.order) ?? [];
+        list.push(coverageInformation(m.policy, result, withCoverage, today));
+        annotations.set(m.order, list);
+      }
+    } catch (e) {
+      if (e instanceof BadRequestError) throw e;
+      deps.log.error('policy-evaluation-failed', {
+        hookInstance: request.hookInstance,
+        policy: m.policy.definition.id,
+        error: (e as Error).message,
+      });
+      cards.push(renderErrorCard(m.policy, fields, ctx));
+      outcomes.push(`${m.policy.definition.id}:error`);
+    }
+  }
+  const systemActions = [...annotations].map(([order, exts]) => coverageAction(order, exts));
+  deps.log.info('order-sign', {
+    hookInstance: request.hookInstance,
+    policies: outcomes,
+    fetched: data.fetched,
+    cards: cards.length,
+    systemActions: systemActions.length,
+    ms: Date.now() - started,
+  });
+  return { cards, systemActions };
+}
