@@ -1,0 +1,233 @@
+import fhirpath from 'fhirpath';
+import r4 from 'fhirpath/fhir-context/r4';
+import request from 'supertest';
+import { FeedbackStore } from '../../src/feedback';
+import { clone, NOW, scenario, testApp } from './helpers';
+
+const ELREXFIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
+const BLINCYTO = 'CC-0126/met-relapsed-cd19-positive.json';
+
+describe('discovery', () => {
+  const { app, service } = testApp();
+
+  it('lists one order-sign service covering both policies, with prefetch templates', async () => {
+    const res = await request(app).get('/cds-services').expect(200).expect('Content-Type', /json/);
+    expect(res.body.services).toHaveLength(1);
+    const s = res.body.services[0];
+    expect(s).toMatchObject({ hook: 'order-sign', id: service.id, title: expect.any(String) });
+    expect(s.description).toMatch(/Elrexfio/);
+    expect(s.description).toMatch(/Blincyto/);
+    expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
+    expect(s.prefetch.coverage).toBe('Coverage?patient={{context.patientId}}&status=active');
+    expect(s.prefetch.observations).toMatch(/code=http:\/\/loinc\.org\|89247-1/);
+    for (const key of ['conditions', 'medicationRequests', 'medicationStatements', 'medicationAdministrations', 'labObservations', 'carePlans']) {
+      expect(s.prefetch[key]).toMatch(/\{\{context\.patientId\}\}/);
+    }
+  });
+
+  it('answers CORS preflight from a browser sandbox', async () => {
+    const res = await request(app)
+      .options(`/cds-services/${service.id}`)
+      .set('Origin', 'https://sandbox.cds-hooks.org')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization, content-type')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-headers']).toMatch(/Authorization/);
+    expect(res.headers['access-control-allow-headers']).toMatch(/Content-Type/);
+    expect(res.headers['access-control-allow-methods']).toMatch(/POST/);
+  });
+});
+
+describe('order-sign cards', () => {
+  const { app, url, runtime, logs } = testApp();
+
+  it('renders a card with summary, markdown detail, source, link and the machine-readable result', async () => {
+    const s = scenario(ELREXFIO);
+    const res = await request(app).post(url).send(s.request).expect(200);
+    expect(res.body.cards).toHaveLength(1);
+    const card = res.body.cards[0];
+    expect(card.summary.length).toBeLessThan(140);
+    expect(card.summary).toMatch(/Elrexfio/);
+    expect(card.summary).toMatch(/CC-0248/);
+    expect(card.indicator).toBe('info');
+    expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(card.source.label).toMatch(/^CC-0248 Medical Drug Clinical Criteria: Elrexfio/);
+    expect(card.source.label).toMatch(/2025-12-22/);
+    expect(card.source.topic).toMatchObject({ code: 'coverage-info' });
+    expect(card.links[0]).toMatchObject({ type: 'absolute', url: expect.stringMatching(/\/policies\/CC-0248$/) });
+    expect(card.detail).toMatch(/\*\*III\. MET\*\*/);
+    expect(card.detail).toMatch(/Evidence: Observation\/ecog-1/);
+    expect(card.extension['prior-auth-criteria']).toEqual({
+      policy: 'CC-0248',
+      outcome: 'criteria-met',
+      criteria: [
+        { id: 'I', status: 'not-met', text: 'Individual is under 19 years of age', evidence: ['Patient/pt-1'] },
+        { id: 'II', status: 'met', text: expect.stringMatching(/relapsed or refractory multiple myeloma/), evidence: ['Condition/mm-1'] },
+        { id: 'III', status: 'met', text: expect.any(String), evidence: expect.arrayContaining(['MedicationRequest/l2-daratumumab']) },
+        { id: 'IV', status: 'met', text: expect.any(String), evidence: ['Observation/ecog-1'] },
+      ],
+    });
+    expect(res.body.systemActions).toEqual([]);
+  });
+
+  it('says what to document next when documentation is needed', async () => {
+    const s = scenario('CC-0248/unknown-stale-ecog.json');
+    const res = await request(app).post(url).send(s.request).expect(200);
+    const card = res.body.cards[0];
+    expect(card.indicator).toBe('warning');
+    expect(card.extension['prior-auth-criteria'].outcome).toBe('documentation-needed');
+    expect(card.detail).toMatch(/What to document next/);
+    expect(card.detail).toMatch(/\*\*IV\*\*: Record a current ECOG performance status/);
+    expect(card.detail).not.toMatch(/\*\*II\*\*: Record the multiple myeloma/);
+  });
+
+  it('gives each draft order its own card and ignores orders for other drugs', async () => {
+    const e = scenario(ELREXFIO).request;
+    const b = scenario(BLINCYTO).request;
+    const body = clone(e);
+    const blincytoOrder = b.context.draftOrders.entry![0]!.resource;
+    const otherDrug = { resourceType: 'MedicationRequest', id: 'draft-aspirin', status: 'draft', intent: 'order', subject: { reference: 'Patient/pt-1' }, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1191' }], text: 'aspirin' } };
+    body.context.draftOrders.entry!.push({ resource: blincytoOrder! }, { resource: otherDrug as never });
+    body.prefetch = { ...b.prefetch, ...e.prefetch };
+    const res = await request(app).post(url).send(body).expect(200);
+    const policies = res.body.cards.map((c: any) => c.extension['prior-auth-criteria'].policy).sort();
+    expect(policies).toEqual(['CC-0126', 'CC-0248']);
+  });
+
+  it('returns no cards and gathers no data when no draft order is for a policy drug', async () => {
+    const body = clone(scenario(ELREXFIO).request);
+    body.context.draftOrders.entry![0]!.resource = { resourceType: 'MedicationRequest', id: 'x', status: 'draft', intent: 'order', subject: { reference: 'Patient/pt-1' }, medicationCodeableConcept: { text: 'metformin 500 mg' } } as never;
+    body.prefetch = {};
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body).toEqual({ cards: [], systemActions: [] });
+  });
+
+  it('says in the card when the drug was recognised by name only', async () => {
+    const body = clone(scenario(ELREXFIO).request);
+    (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept = { text: 'elranatamab-bcmm 76 mg SC' };
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body.cards[0].detail).toMatch(/recognised by the drug name only/);
+    expect(res.body.cards[0].summary).toMatch(/^elranatamab-bcmm 76 mg SC:/);
+  });
+
+  it('isolates a policy that fails: that order gets a warning card, the others their cards', async () => {
+    const e = scenario(ELREXFIO).request;
+    const b = scenario(BLINCYTO).request;
+    const body = clone(e);
+    body.context.draftOrders.entry!.push({ resource: b.context.draftOrders.entry![0]!.resource! });
+    body.prefetch = { ...b.prefetch, ...e.prefetch };
+    const original = runtime.evaluator.evaluate.bind(runtime.evaluator);
+    const spy = jest.spyOn(runtime.evaluator, 'evaluate').mockImplementation(async (policy, input) => {
+      if (policy.definition.id === 'CC-0126') throw new Error('library BlincytoPriorAuth failed: boom');
+      return original(policy, input);
+    });
+    try {
+      const res = await request(app).post(url).send(body).expect(200);
+      const byPolicy = Object.fromEntries(res.body.cards.map((c: any) => [c.extension['prior-auth-criteria'].policy, c]));
+      expect(byPolicy['CC-0248'].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+      const failed = byPolicy['CC-0126'];
+      expect(failed.indicator).toBe('warning');
+      expect(failed.summary).toMatch(/could not be completed/);
+      expect(failed.extension['prior-auth-criteria'].outcome).toBe('error');
+      expect(failed.extension['prior-auth-criteria'].criteria.map((c: any) => c.id)).toEqual(['I', 'II.A', 'II.B', 'II.C', 'II.D', 'III', 'IV', 'V', 'X.I']);
+      expect(JSON.stringify(res.body)).not.toMatch(/boom/);
+      expect(logs.some((l) => /policy-evaluation-failed/.test(l) && /boom/.test(l))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe('Da Vinci CRD coverage information', () => {
+  const { app, url } = testApp();
+  const coverage = { resourceType: 'Coverage', id: 'cov-1', status: 'active', beneficiary: { reference: 'Patient/pt-1' }, payor: [{ display: 'Example Health Plan' }] };
+  // The extension's invariants as published in CRD 2.0.1 (crd-ci-q1..q5).
+  const INVARIANTS = [
+    "extension.where(url='questionnaire' or url='response').exists() implies (extension.where(url = 'doc-needed').exists() and extension.where(url = 'doc-needed').all(value != 'no-doc'))",
+    "extension.where(url = 'covered' and value != 'not-covered') implies extension.where(url = 'pa-needed').exists()",
+    "extension.where(url = 'info-needed').exists() implies extension.where((url = 'covered' or url = 'pa-needed' or url = 'doc-needed') and value = 'conditional').count() >= 1",
+    "extension.where(url = 'pa-needed' and value = 'satisfied') and extension.where(url = 'doc-purpose').exists() implies extension.where(url = 'doc-purpose').all(value != 'PA')",
+    "extension.where(url = 'pa-needed' and value = 'satisfied').exists() = extension.where(url = 'satisfied-pa-id').exists()",
+  ];
+
+  /** Invariants that evaluate to false (an empty result, as for "{} implies x", is not a failure). */
+  function violations(ext: unknown): string[] {
+    return INVARIANTS.filter((inv) => {
+      const out = fhirpath.evaluate(ext, { base: 'Extension', expression: inv }, undefined, r4 as never) as unknown[];
+      return out.length === 1 && out[0] === false;
+    });
+  }
+
+  it('checks the invariants for real: a broken annotation fails them', () => {
+    const broken = { url: 'x', extension: [{ url: 'covered', valueCode: 'covered' }, { url: 'info-needed', valueCode: 'performer' }] };
+    expect(violations(broken)).toHaveLength(2);
+  });
+
+  function withCoverage(file: string) {
+    const body = clone(scenario(file).request);
+    body.prefetch = { ...body.prefetch, coverage: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: coverage }] } };
+    return body;
+  }
+
+  it.each([
+    [ELREXFIO, 'criteria-met', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical', 'doc-purpose': 'withpa' }],
+    ['CC-0248/unknown-stale-ecog.json', 'documentation-needed', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' }],
+    ['CC-0248/not-met-ecog-3.json', 'criteria-not-met', { covered: 'not-covered' }],
+  ])('annotates the draft order for %s (%s) with a valid coverage-information extension', async (file, _outcome, expected) => {
+    const body = withCoverage(file);
+    const draft = body.context.draftOrders.entry![0]!.resource as any;
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body.systemActions).toHaveLength(1);
+    const action = res.body.systemActions[0];
+    expect(action.type).toBe('update');
+    expect(action.resource.id).toBe(draft.id);
+    expect(action.resource.medicationCodeableConcept).toEqual(draft.medicationCodeableConcept);
+    const ext = action.resource.extension.find((x: any) => x.url === 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information');
+    const value = (u: string) => ext.extension.find((x: any) => x.url === u);
+    expect(value('coverage').valueReference.reference).toBe('Coverage/cov-1');
+    expect(value('date').valueDate).toBe(NOW.toISOString().slice(0, 10));
+    expect(value('coverage-assertion-id').valueString).toMatch(/\S/);
+    for (const [k, v] of Object.entries(expected)) expect(value(k).valueCode).toBe(v);
+    if (expected.covered === 'not-covered') expect(value('pa-needed')).toBeUndefined();
+    expect(violations(ext)).toEqual([]);
+  });
+
+  it('leaves coverage information out when davinci-crd.configuration turns it off', async () => {
+    const body: any = withCoverage(ELREXFIO);
+    body.extension = { 'davinci-crd.configuration': { coverage: false } };
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body.systemActions).toEqual([]);
+    expect(res.body.cards).toHaveLength(1);
+  });
+});
+
+describe('feedback', () => {
+  const { app, url, feedbackFile } = testApp();
+
+  it('stores valid feedback where a restart finds it', async () => {
+    const body = {
+      feedback: [
+        { card: '9368d37b-283f-44a0-93ea-547cebab93ed', outcome: 'overridden', overrideReason: { reason: { code: 'patient-documented', system: 'http://example.org/reasons', display: 'Documented elsewhere' }, userComment: 'ECOG in paper chart' }, outcomeTimestamp: '2026-06-15T12:01:00Z' },
+        { card: 'c4e5e1bb-7f2d-4b8a-9d0e-1d8c9c1d2e3f', outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:02:00Z' },
+      ],
+    };
+    await request(app).post(`${url}/feedback`).send(body).expect(200);
+    const stored = await new FeedbackStore(feedbackFile).readAll();
+    expect(stored).toHaveLength(2);
+    expect(stored[0]).toMatchObject({ card: '9368d37b-283f-44a0-93ea-547cebab93ed', outcome: 'overridden', overrideReason: { userComment: 'ECOG in paper chart' } });
+    expect(stored[1]).toMatchObject({ outcome: 'accepted', receivedAt: NOW.toISOString() });
+  });
+
+  it.each([
+    [{}, /feedback must be a non-empty array/],
+    [{ feedback: [] }, /non-empty array/],
+    [{ feedback: [{ card: 'x', outcome: 'maybe', outcomeTimestamp: '2026-06-15T12:00:00Z' }] }, /outcome must be "accepted" or "overridden"/],
+    [{ feedback: [{ card: 'x', outcome: 'accepted' }] }, /outcomeTimestamp/],
+    [{ feedback: [{ outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:00:00Z' }] }, /card/],
+    [{ feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:00:00Z', overrideReason: { userComment: 'no' } }] }, /overrideReason is only for an overridden card/],
+  ])('rejects %j with 400', async (body, message) => {
+    const res = await request(app).post(`${url}/feedback`).send(body).expect(400);
+    expect(res.body.issue[0].diagnostics).toMatch(message);
+  });
+});
