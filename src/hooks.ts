@@ -71,13 +71,37 @@ function parseDraftOrders(v: unknown): Bundle {
       if (mr.medicationCodeableConcept === undefined && mr.medicationReference === undefined) {
         fail(`context.draftOrders.entry[${i}]: a MedicationRequest needs medicationCodeableConcept or medicationReference`);
       }
-      if (mr.medicationCodeableConcept !== undefined && !isObject(mr.medicationCodeableConcept)) {
-        fail(`context.draftOrders.entry[${i}].resource.medicationCodeableConcept must be a CodeableConcept`);
+      const at = `context.draftOrders.entry[${i}].resource`;
+      const concept = mr.medicationCodeableConcept as unknown;
+      if (concept !== undefined && !isObject(concept)) fail(`${at}.medicationCodeableConcept must be a CodeableConcept`);
+      if (isObject(concept) && concept.coding !== undefined && !(Array.isArray(concept.coding) && concept.coding.every(isObject))) {
+        fail(`${at}.medicationCodeableConcept.coding must be an array of Codings`);
+      }
+      if (mr.medicationReference !== undefined && !isObject(mr.medicationReference)) fail(`${at}.medicationReference must be a Reference`);
+      const contained = (mr as { contained?: unknown }).contained;
+      if (contained !== undefined && !(Array.isArray(contained) && contained.every((r) => isObject(r) && typeof r.resourceType === 'string'))) {
+        fail(`${at}.contained must be an array of resources`);
       }
       if (mr.id !== undefined && typeof mr.id !== 'string') fail(`context.draftOrders.entry[${i}].resource.id must be a string`);
     }
   });
   return v as unknown as Bundle;
+}
+
+/** A prefetch value is null (not available), a FHIR resource, or a Bundle of resources. */
+function checkPrefetchValue(key: string, value: unknown): void {
+  if (value === null || value === undefined) return;
+  const at = `prefetch.${key}`;
+  if (!isObject(value) || typeof value.resourceType !== 'string') fail(`${at} must be a FHIR resource, a Bundle or null`);
+  if (value.resourceType !== 'Bundle') return;
+  if (value.entry === undefined) return;
+  if (!Array.isArray(value.entry)) fail(`${at}.entry must be an array`);
+  value.entry.forEach((e, i) => {
+    if (!isObject(e)) fail(`${at}.entry[${i}] must be an object`);
+    if (e.resource !== undefined && !(isObject(e.resource) && typeof e.resource.resourceType === 'string')) {
+      fail(`${at}.entry[${i}].resource must be a FHIR resource`);
+    }
+  });
 }
 
 /** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
@@ -114,6 +138,7 @@ export function parseOrderSignRequest(body: unknown, service: ServiceDefinition)
   if (ctx.encounterId !== undefined && ctx.encounterId !== null) encounterId = nonEmptyString(ctx.encounterId, 'context.encounterId');
   const draftOrders = parseDraftOrders(ctx.draftOrders);
   if (body.prefetch !== undefined && body.prefetch !== null && !isObject(body.prefetch)) fail('prefetch must be an object');
+  if (isObject(body.prefetch)) for (const [key, value] of Object.entries(body.prefetch)) checkPrefetchValue(key, value);
   if (body.extension !== undefined && body.extension !== null && !isObject(body.extension)) fail('extension must be an object');
   return {
     hook: 'order-sign',

@@ -103,10 +103,12 @@ export async function gatherPatientData(
   const wanted = [...new Set([...keys, coverageKey])];
   const values: unknown[] = [];
   const toFetch: string[] = [];
+  // A server configuration does not allow is treated as no server at all.
+  const server = req.fhirServer && isAllowedServer(req.fhirServer, options.allowedFhirServers) ? req.fhirServer : undefined;
   for (const key of wanted) {
     const value = req.prefetch[key];
     const state = availability(value);
-    if (state === 'present' || (state === 'empty' && !req.fhirServer)) {
+    if (state === 'present' || (state === 'empty' && !server)) {
       for (const r of collectResources([value]).entry ?? []) {
         const about = r.resource ? subjectId(r.resource) : undefined;
         const isOtherPatient = r.resource?.resourceType === 'Patient' ? r.resource.id !== req.patientId : about !== undefined && about !== req.patientId;
@@ -115,18 +117,19 @@ export async function gatherPatientData(
         }
       }
       values.push(value);
-    } else if (req.fhirServer) {
+    } else if (server) {
       toFetch.push(key);
     } else if (key !== coverageKey) {
-      throw new DataUnavailableError(`prefetch "${key}" was not sent and the request has no fhirServer to fetch it from`);
+      throw new DataUnavailableError(
+        req.fhirServer
+          ? `prefetch "${key}" was not sent and fhirServer ${req.fhirServer} is not allowed by this service (ALLOWED_FHIR_SERVERS)`
+          : `prefetch "${key}" was not sent and the request has no fhirServer to fetch it from`,
+      );
     }
   }
-  if (toFetch.length > 0 && req.fhirServer) {
-    if (!isAllowedServer(req.fhirServer, options.allowedFhirServers)) {
-      throw new DataUnavailableError(`fhirServer ${req.fhirServer} is not allowed by this service (ALLOWED_FHIR_SERVERS); send the data as prefetch`);
-    }
+  if (toFetch.length > 0 && server) {
     const client = new FhirClient({
-      baseUrl: req.fhirServer,
+      baseUrl: server,
       ...(req.accessToken ? { accessToken: req.accessToken } : {}),
       deadline: Date.now() + options.timeoutMs,
       maxPages: options.maxPages,

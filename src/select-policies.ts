@@ -1,4 +1,4 @@
-import type { Bundle, CodeableConcept, Medication, MedicationRequest, Resource } from 'fhir/r4';
+import type { Bundle, CodeableConcept, Coding, Medication, MedicationRequest, Resource } from 'fhir/r4';
 import type { Policy } from './policies';
 
 const NDC = 'http://hl7.org/fhir/sid/ndc';
@@ -25,17 +25,17 @@ export function normalizeNdc(code: string): string {
   return code.trim();
 }
 
-function key(system: string | undefined, code: string | undefined): string | null {
-  if (!system || !code) return null;
+function key(system: unknown, code: unknown): string | null {
+  if (typeof system !== 'string' || typeof code !== 'string' || !system || !code) return null;
   return system === NDC ? `${NDC}|${normalizeNdc(code)}` : `${system}|${code.trim()}`;
 }
 
 /** The Medication an order points to: contained ("#id"), or in one of the given bundles. */
 function referencedMedication(order: MedicationRequest, bundles: (Bundle | undefined)[]): Medication | undefined {
   const ref = order.medicationReference?.reference;
-  if (!ref) return undefined;
+  if (typeof ref !== 'string' || ref === '') return undefined;
   if (ref.startsWith('#')) {
-    return order.contained?.find((r): r is Medication => r.resourceType === 'Medication' && `#${r.id}` === ref);
+    return (Array.isArray(order.contained) ? order.contained : []).find((r): r is Medication => r.resourceType === 'Medication' && `#${r.id}` === ref);
   }
   for (const b of bundles) {
     for (const e of b?.entry ?? []) {
@@ -53,14 +53,19 @@ export function orderConcepts(order: MedicationRequest, bundles: (Bundle | undef
   const out: CodeableConcept[] = [];
   if (order.medicationCodeableConcept) out.push(order.medicationCodeableConcept);
   const med = referencedMedication(order, bundles);
-  if (med?.code) out.push(med.code);
-  for (const ing of med?.ingredient ?? []) if (ing.itemCodeableConcept) out.push(ing.itemCodeableConcept);
-  if (order.medicationReference?.display) out.push({ text: order.medicationReference.display });
+  if (med?.code && typeof med.code === 'object') out.push(med.code);
+  for (const ing of Array.isArray(med?.ingredient) ? med.ingredient : []) if (ing?.itemCodeableConcept && typeof ing.itemCodeableConcept === 'object') out.push(ing.itemCodeableConcept);
+  if (typeof order.medicationReference?.display === 'string') out.push({ text: order.medicationReference.display });
   return out;
 }
 
+/** The Codings of a concept, tolerating the odd shapes EHR data can have. */
+function codingsOf(c: CodeableConcept | undefined): Coding[] {
+  return Array.isArray(c?.coding) ? c.coding.filter((x): x is Coding => typeof x === 'object' && x !== null) : [];
+}
+
 function namesDrug(concepts: CodeableConcept[], names: string[]): boolean {
-  const texts = concepts.flatMap((c) => [c.text, ...(c.coding ?? []).map((x) => x.display)]).filter((t): t is string => !!t);
+  const texts = concepts.flatMap((c) => [c.text, ...codingsOf(c).map((x) => x.display)]).filter((t): t is string => typeof t === 'string' && t !== '');
   return texts.some((t) => names.some((n) => new RegExp(`\\b${n.replace(/[^a-z0-9]/gi, '')}\\b`, 'i').test(t)));
 }
 
@@ -74,7 +79,7 @@ export function selectPolicies(orders: MedicationRequest[], policies: Policy[], 
   const matches: PolicyMatch[] = [];
   for (const order of orders) {
     const concepts = orderConcepts(order, bundles);
-    const referenced = concepts.flatMap((c) => c.coding ?? []);
+    const referenced = concepts.flatMap(codingsOf);
     const byCode = policies.filter((p) => {
       const codings = [...p.orderReader.medicationCodes(order), ...referenced];
       return codings.some((x) => {
