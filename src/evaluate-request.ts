@@ -3,7 +3,7 @@ import { BadRequestError } from './errors';
 import type { PolicyResult } from './evaluate';
 import { collectResources } from './patient-data';
 import type { Runtime } from './runtime';
-import { draftMedicationRequests, type OrderSignRequest } from './scenarios';
+import { draftMedicationRequests, type ScenarioRequest } from './scenarios';
 import { selectPolicies } from './select-policies';
 
 export interface OrderResult {
@@ -13,7 +13,7 @@ export interface OrderResult {
 }
 
 /** The patient Bundle for an order-sign request whose prefetch holds all the data. */
-export function patientBundleFromPrefetch(request: OrderSignRequest): Bundle {
+export function patientBundleFromPrefetch(request: ScenarioRequest): Bundle {
   const prefetch = request.prefetch ?? {};
   const drafts = request.context?.draftOrders;
   // Medications an order references may travel in draftOrders; the CQL resolves them there.

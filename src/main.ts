@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { readConfig } from './config';
 import { FeedbackStore } from './feedback';
@@ -14,11 +15,16 @@ function main(): void {
   const service = loadServiceDefinition(config.serviceFile, runtime.policies);
   const app = createApp({ runtime, service, config, log, feedback: new FeedbackStore(config.feedbackLog) });
   const server = app.listen(config.port, config.host, () => {
+    const port = (server.address() as AddressInfo).port;
     log.info('listening', {
-      url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/cds-services`,
+      url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/cds-services`,
       policies: runtime.policies.map((p) => p.definition.id),
       startupMs: Date.now() - started,
     });
+  });
+  server.on('error', (e) => {
+    console.error(`cannot listen on ${config.host}:${config.port}: ${e.message}`);
+    process.exit(1);
   });
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGTERM', stop);

@@ -33,8 +33,8 @@ export function resolveRelativeDates<T>(value: T, now: Date): T {
   return value;
 }
 
-/** An order-sign request as far as evaluation needs it. */
-export interface OrderSignRequest {
+/** An order-sign request body as a test scenario holds it (validated by hooks.ts when sent over HTTP). */
+export interface ScenarioRequest {
   hook: string;
   hookInstance?: string;
   context: { userId?: string; patientId: string; encounterId?: string; draftOrders: Bundle };
@@ -52,7 +52,7 @@ export interface ScenarioExpectation {
 /** A test patient: a whole order-sign request and what the policy must conclude. */
 export interface Scenario {
   description: string;
-  request: OrderSignRequest;
+  request: ScenarioRequest;
   expected: ScenarioExpectation;
 }
 

@@ -13,7 +13,7 @@ import { BadRequestError } from '../errors';
 import type { PolicyResult } from '../evaluate';
 import { evaluateOrders, patientBundleFromPrefetch, type OrderResult } from '../evaluate-request';
 import { loadRuntime } from '../runtime';
-import { readJsonFile, resolveRelativeDates, type OrderSignRequest } from '../scenarios';
+import { readJsonFile, resolveRelativeDates, type ScenarioRequest } from '../scenarios';
 
 interface Args {
   file: string;
@@ -48,7 +48,7 @@ function parseArgs(argv: string[]): Args {
 
 function inputsOf(raw: unknown, args: Args): { draftOrders: Bundle; bundle: Bundle } {
   const obj = raw as Record<string, unknown>;
-  const request = (obj?.request ?? (obj?.hook ? obj : undefined)) as OrderSignRequest | undefined;
+  const request = (obj?.request ?? (obj?.hook ? obj : undefined)) as ScenarioRequest | undefined;
   if (request) {
     if (!request.context?.draftOrders) throw new BadRequestError('the request has no context.draftOrders');
     return { draftOrders: request.context.draftOrders, bundle: patientBundleFromPrefetch(request) };

@@ -1,0 +1,25 @@
+import { readConfig } from '../src/config';
+
+describe('readConfig', () => {
+  it('has working defaults', () => {
+    const c = readConfig({});
+    expect(c).toMatchObject({ port: 3000, bodyLimitBytes: 5 * 1024 * 1024, fhirTimeoutMs: 8000, fhirMaxPages: 20, allowedFhirServers: ['*'], logLevel: 'info' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const c = readConfig({ PORT: '8080', BODY_LIMIT: '512kb', FHIR_TIMEOUT_MS: '2500', FHIR_MAX_PAGES: '3', ALLOWED_FHIR_SERVERS: 'https://a.example/fhir/, https://b.example/r4', LOG_LEVEL: 'WARN', FEEDBACK_LOG: '/tmp/x.jsonl' });
+    expect(c).toMatchObject({ port: 8080, bodyLimitBytes: 512 * 1024, fhirTimeoutMs: 2500, fhirMaxPages: 3, allowedFhirServers: ['https://a.example/fhir', 'https://b.example/r4'], logLevel: 'warn', feedbackLog: '/tmp/x.jsonl' });
+  });
+
+  it.each([
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ BODY_LIMIT: 'huge' }, /^BODY_LIMIT: /],
+    [{ FHIR_TIMEOUT_MS: '-5' }, /^FHIR_TIMEOUT_MS: /],
+    [{ ALLOWED_FHIR_SERVERS: 'ftp://x' }, /^ALLOWED_FHIR_SERVERS: /],
+    [{ ALLOWED_FHIR_SERVERS: 'not a url' }, /^ALLOWED_FHIR_SERVERS: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readJsonFile, resolveRelativeDates, type Scenario } from '../src/scenarios';
+
+/** The real entry point (what `npm start` runs): it starts, serves discovery and answers order-sign. */
+const ROOT = path.resolve(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+function start(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [TSX, 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line:\n${out}`)), 20000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /"url":"(http:\/\/[^"]+)\/cds-services"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string, output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}:\n${out}`));
+    });
+  });
+}
+
+describe('npm start', () => {
+  it('serves discovery and answers an order-sign request; logs carry no patient id', async () => {
+    const feedback = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-main-')), 'f.jsonl');
+    const { child, url, output } = await start({ PORT: '0', HOST: '127.0.0.1', FEEDBACK_LOG: feedback });
+    try {
+      const discovery = (await (await fetch(`${url}/cds-services`)).json()) as any;
+      expect(discovery.services[0].id).toBe('prior-auth-criteria');
+      const s = resolveRelativeDates(readJsonFile(path.join(ROOT, 'test/patients/CC-0126/met-relapsed-cd19-positive.json')) as Scenario, new Date());
+      const res = await fetch(`${url}/cds-services/prior-auth-criteria`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(s.request) });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as any;
+      expect(body.cards[0].extension['prior-auth-criteria']).toMatchObject({ policy: 'CC-0126', outcome: 'criteria-met' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(output()).toMatch(/"event":"order-sign"/);
+      expect(output()).not.toMatch(/pt-1/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    await expect(start({ PORT: 'eighty' })).rejects.toThrow(/PORT: must be an integer/);
+  });
+});
