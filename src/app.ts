@@ -16,6 +16,8 @@ export interface AppDeps {
   log: Logger;
   feedback: FeedbackStore;
   now?: () => Date;
+  /** Demo mode: the try page and the embedded FHIR server, mounted at /try and /demo/fhir. */
+  demo?: { tryPage: express.Router; fhirServer?: express.Router };
 }
 
 const ISSUE_CODE: Record<number, string> = { 400: 'invalid', 404: 'not-found', 405: 'not-supported', 412: 'incomplete', 413: 'too-costly', 415: 'not-supported', 500: 'exception' };
@@ -59,7 +61,15 @@ export function createApp(deps: AppDeps): express.Express {
   const json = express.json({ limit: deps.config.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
   const service = deps.service;
 
+  if (deps.demo) {
+    app.use('/try', deps.demo.tryPage);
+    if (deps.demo.fhirServer) app.use('/demo/fhir', deps.demo.fhirServer);
+  }
   app.get('/', (_req, res) => {
+    if (deps.demo) {
+      res.redirect(302, '/try');
+      return;
+    }
     res.json({ service: 'pa-cds-hooks', discovery: '/cds-services', policies: deps.runtime.policies.map((p) => `/policies/${p.definition.id}`) });
   });
   app.get('/healthz', (_req, res) => {

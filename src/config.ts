@@ -20,6 +20,10 @@ export interface Config {
   serviceFile: string;
   /** Append-only JSON-lines file where feedback is kept. */
   feedbackLog: string;
+  /** Serve the "try it" page and the embedded demo FHIR server (seeded with demo patients). */
+  demo: boolean;
+  /** The FHIR server the try page names in its requests; unset = the embedded one. */
+  demoFhirServer?: string;
 }
 
 /** A setting that cannot be used; the message names the variable. */
@@ -78,6 +82,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError('LOG_LEVEL', `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`);
   }
   const cardsDir = dir(env, 'CARDS_DIR', DEFAULT_CONTENT.cardsDir);
+  const demoRaw = (env.DEMO ?? (env.NODE_ENV === 'production' ? 'off' : 'on')).trim().toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO', `must be on or off, got "${env.DEMO}"`);
+  const demoFhir = env.DEMO_FHIR_SERVER?.trim();
+  if (demoFhir) servers({ DEMO_FHIR_SERVER: demoFhir }, 'DEMO_FHIR_SERVER');
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -93,5 +101,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     serviceFile: path.join(cardsDir, 'service.json'),
     feedbackLog: dir(env, 'FEEDBACK_LOG', path.join(REPO_ROOT, 'data', 'feedback.jsonl')),
+    demo: ['on', 'true', '1'].includes(demoRaw),
+    ...(demoFhir ? { demoFhirServer: demoFhir.replace(/\/+$/, '') } : {}),
   });
 }

@@ -47,6 +47,7 @@ export function testApp(overrides: Partial<Config> = {}): TestApp {
     content: DEFAULT_CONTENT,
     serviceFile: path.join(DEFAULT_CONTENT.cardsDir, 'service.json'),
     feedbackLog: feedbackFile,
+    demo: false,
     ...overrides,
   };
   const app = createApp({ runtime, service, config, log: createLogger('debug', (l) => logs.push(l)), feedback: new FeedbackStore(feedbackFile), now: () => NOW });
