@@ -89,8 +89,13 @@ async function prefetchFor(patientId) {
   const out = {};
   for (const [key, template] of Object.entries(service.prefetch)) {
     const query = template.replace(/\{\{\s*context\.patientId\s*\}\}/g, encodeURIComponent(patientId)).replace(/\{\{\s*context\.userId\s*\}\}/g, 'Practitioner/demo');
-    const res = await fetch(`${demo.fhirServer}/${query}`, { headers: { Accept: 'application/fhir+json' } });
-    out[key] = res.ok ? await res.json() : null;
+    try {
+      const res = await fetch(`${demo.fhirServer}/${query}`, { headers: { Accept: 'application/fhir+json' } });
+      out[key] = res.ok ? await res.json() : null;
+    } catch (e) {
+      // Not reachable from the browser (e.g. HAPI inside docker-compose): send null, the service fetches it.
+      out[key] = null;
+    }
   }
   return out;
 }
