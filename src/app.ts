@@ -1,4 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { Authenticator, type TrustedClient } from './auth';
+import { ConcurrencyGate, RateLimiter } from './limits';
+import { Metrics } from './metrics';
 import type { Config } from './config';
 import { NotFoundError, PayloadTooLargeError, ServiceError, UnsupportedMediaTypeError, BadRequestError } from './errors';
 import { FeedbackStore, parseFeedback } from './feedback';
@@ -18,9 +22,17 @@ export interface AppDeps {
   now?: () => Date;
   /** Demo mode: the try page and the embedded FHIR server, mounted at /try and /demo/fhir. */
   demo?: { tryPage: express.Router; fhirServer?: express.Router };
+  metrics?: Metrics;
+  /** Set ready=false while shutting down: /ready then answers 503. */
+  state?: { ready: boolean };
 }
 
-const ISSUE_CODE: Record<number, string> = { 400: 'invalid', 404: 'not-found', 405: 'not-supported', 412: 'incomplete', 413: 'too-costly', 415: 'not-supported', 500: 'exception' };
+type Authenticated = Request & { client?: TrustedClient };
+
+const ISSUE_CODE: Record<number, string> = {
+  400: 'invalid', 401: 'login', 404: 'not-found', 405: 'not-supported', 412: 'incomplete', 413: 'too-costly', 415: 'not-supported',
+  429: 'throttled', 500: 'exception', 503: 'transient',
+};
 
 function operationOutcome(status: number, message: string) {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: ISSUE_CODE[status] ?? 'processing', diagnostics: message }] };
@@ -47,9 +59,26 @@ function baseUrlOf(req: Request): string {
 /** The app: middleware, routes and the one error handler. No listening here. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const metrics = deps.metrics ?? new Metrics();
+  const state = deps.state ?? { ready: true };
+  const authenticator = deps.config.auth.enabled ? new Authenticator({ clients: deps.config.auth.clients, clockSkewSeconds: deps.config.auth.clockSkewSeconds }) : undefined;
+  const gate = new ConcurrencyGate(deps.config.limits.maxConcurrent, deps.config.limits.maxQueue);
+  const rateLimiter = new RateLimiter(deps.config.limits.ratePerMinute);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(cors);
+  // Security headers; the JSON API is read cross-origin by sandboxes, so resources stay shareable.
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, crossOriginOpenerPolicy: false }));
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path.startsWith('/demo/fhir') ? '/demo/fhir' : 'other';
+      const labels = { route, status: String(res.statusCode) };
+      metrics.requests.inc(labels);
+      metrics.requestSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
 
   const requireJson = (req: Request, _res: Response, next: NextFunction) => {
     if (!req.is(['application/json', 'application/*+json'])) {
@@ -72,8 +101,17 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.json({ service: 'pa-cds-hooks', discovery: '/cds-services', policies: deps.runtime.policies.map((p) => `/policies/${p.definition.id}`) });
   });
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', policies: deps.runtime.policies.map((p) => p.definition.id) });
+  const live = (_req: Request, res: Response) => {
+    res.json({ status: 'ok' });
+  };
+  app.get('/health', live);
+  app.get('/healthz', live);
+  app.get('/ready', (_req, res) => {
+    const ready = state.ready && deps.runtime.policies.length > 0;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', policies: deps.runtime.policies.map((p) => p.definition.id) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/cds-services', (_req, res) => {
     res.json(discoveryDocument(service));
@@ -91,15 +129,30 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   };
-  app.post('/cds-services/:id', knownService, requireJson, json, async (req, res) => {
-    const out = await handleOrderSign(
-      { runtime: deps.runtime, service, config: deps.config, log: deps.log, ...(deps.now ? { now: deps.now } : {}) },
-      req.body,
-      { baseUrl: baseUrlOf(req) },
+  // CDS Hooks client authentication (when on), then the per-client rate limit: both before the body is read.
+  const authenticate = async (req: Authenticated, _res: Response, next: NextFunction) => {
+    try {
+      if (authenticator) {
+        const audience = `${deps.config.publicBaseUrl ?? baseUrlOf(req)}${req.path}`;
+        req.client = await authenticator.verify(req.get('authorization'), audience);
+      }
+      rateLimiter.take(req.client?.iss ?? req.ip ?? 'unknown');
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+  app.post('/cds-services/:id', knownService, authenticate, requireJson, json, async (req: Authenticated, res) => {
+    const out = await gate.run(() =>
+      handleOrderSign(
+        { runtime: deps.runtime, service, config: deps.config, log: deps.log, metrics, ...(deps.now ? { now: deps.now } : {}) },
+        req.body,
+        { baseUrl: baseUrlOf(req), ...(req.client ? { client: req.client } : {}) },
+      ),
     );
     res.json(out);
   });
-  app.post('/cds-services/:id/feedback', knownService, requireJson, json, async (req, res) => {
+  app.post('/cds-services/:id/feedback', knownService, authenticate, requireJson, json, async (req, res) => {
     const items = parseFeedback(req.body);
     await deps.feedback.append(service.id, items, deps.now?.() ?? new Date());
     deps.log.info('feedback', { items: items.length, outcomes: items.map((i) => i.outcome) });
@@ -120,8 +173,10 @@ export function createApp(deps: AppDeps): express.Express {
     else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') e = new UnsupportedMediaTypeError('unsupported body charset or encoding');
     else if (e?.type === 'request.aborted' || e?.type === 'request.size.invalid') e = new BadRequestError('the body could not be read');
     if (e instanceof ServiceError) {
-      if (e.status >= 500) deps.log.error('request-failed', { path: req.path, status: e.status, error: e.message });
-      else deps.log.info('request-rejected', { path: req.path, status: e.status, code: e.code, error: e.message });
+      const reason = (e as { reason?: string }).reason;
+      if (e.status >= 500 && e.status !== 503) deps.log.error('request-failed', { path: req.path, status: e.status, error: e.message });
+      else deps.log.info('request-rejected', { path: req.path, status: e.status, code: e.code, error: e.message, ...(reason ? { reason } : {}) });
+      for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
       res.status(e.status).json(operationOutcome(e.status, e.message));
       return;
     }

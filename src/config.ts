@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import type { TrustedClient } from './auth';
 import { DEFAULT_CONTENT, REPO_ROOT, type ContentPaths } from './runtime';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -24,6 +26,23 @@ export interface Config {
   demo: boolean;
   /** The FHIR server the try page names in its requests; unset = the embedded one. */
   demoFhirServer?: string;
+  /** CDS Hooks client authentication (JWT); on in production, off in demo mode by default. */
+  auth: { enabled: boolean; clients: TrustedClient[]; clockSkewSeconds: number };
+  /** The service's public base URL; JWT `aud` must be `${publicBaseUrl}/cds-services/{id}`. */
+  publicBaseUrl?: string;
+  limits: {
+    maxDraftOrders: number;
+    maxPrefetchResources: number;
+    /** Most resources fetched from a FHIR server for one request. */
+    fhirMaxResources: number;
+    /** Largest FHIR response body read, in bytes. */
+    fhirMaxResponseBytes: number;
+    maxConcurrent: number;
+    maxQueue: number;
+    ratePerMinute: number;
+  };
+  /** How long shutdown waits for in-flight requests. */
+  shutdownGraceMs: number;
 }
 
 /** A setting that cannot be used; the message names the variable. */
@@ -70,6 +89,54 @@ function servers(env: NodeJS.ProcessEnv, name: string): string[] {
   });
 }
 
+function trustedClients(env: NodeJS.ProcessEnv): TrustedClient[] {
+  let raw: string | undefined = env.CDS_CLIENTS;
+  let name = 'CDS_CLIENTS';
+  if (env.CDS_CLIENTS_FILE) {
+    name = 'CDS_CLIENTS_FILE';
+    try {
+      raw = fs.readFileSync(env.CDS_CLIENTS_FILE, 'utf8');
+    } catch (e) {
+      throw new ConfigError(name, `cannot read ${env.CDS_CLIENTS_FILE}: ${(e as Error).message}`);
+    }
+  }
+  if (raw === undefined || raw.trim() === '') return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a JSON array of clients');
+  }
+  if (!Array.isArray(list)) throw new ConfigError(name, 'must be a JSON array of clients');
+  return list.map((c: Record<string, unknown>, i) => {
+    const at = `${name}[${i}]`;
+    if (typeof c?.iss !== 'string' || c.iss === '') throw new ConfigError(name, `${at}.iss must be the client's JWT issuer`);
+    const urls = (v: unknown, field: string): string[] | undefined => {
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) throw new ConfigError(name, `${at}.${field} must list http(s) URLs`);
+      return (v as string[]).map((u) => u.replace(/\/+$/, ''));
+    };
+    if (c.jwksUrl !== undefined && (typeof c.jwksUrl !== 'string' || !/^https?:\/\//.test(c.jwksUrl))) throw new ConfigError(name, `${at}.jwksUrl must be an http(s) URL`);
+    const jkuAllow = urls(c.jkuAllow, 'jkuAllow');
+    const fhirServers = urls(c.fhirServers, 'fhirServers');
+    if (!c.jwksUrl && !jkuAllow?.length) throw new ConfigError(name, `${at} needs jwksUrl or jkuAllow`);
+    return {
+      iss: c.iss,
+      ...(typeof c.jwksUrl === 'string' ? { jwksUrl: c.jwksUrl } : {}),
+      ...(jkuAllow ? { jkuAllow: c.jkuAllow as string[] } : {}),
+      ...(fhirServers ? { fhirServers } : {}),
+    };
+  });
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new ConfigError(name, `must be on or off, got "${env[name]}"`);
+}
+
 function dir(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : path.resolve(raw);
@@ -82,8 +149,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError('LOG_LEVEL', `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`);
   }
   const cardsDir = dir(env, 'CARDS_DIR', DEFAULT_CONTENT.cardsDir);
-  const demoRaw = (env.DEMO ?? (env.NODE_ENV === 'production' ? 'off' : 'on')).trim().toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO', `must be on or off, got "${env.DEMO}"`);
+  const production = env.NODE_ENV === 'production';
+  const demo = onOff(env, 'DEMO', !production);
+  const authEnabled = onOff(env, 'AUTH', production);
+  const clients = trustedClients(env);
+  if (authEnabled && clients.length === 0) throw new ConfigError('CDS_CLIENTS_FILE', 'AUTH is on but no trusted CDS client is configured (CDS_CLIENTS_FILE or CDS_CLIENTS)');
+  const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
+  if (publicBaseUrl) servers({ PUBLIC_BASE_URL: publicBaseUrl }, 'PUBLIC_BASE_URL');
   const demoFhir = env.DEMO_FHIR_SERVER?.trim();
   if (demoFhir) servers({ DEMO_FHIR_SERVER: demoFhir }, 'DEMO_FHIR_SERVER');
   return Object.freeze({
@@ -101,7 +173,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     serviceFile: path.join(cardsDir, 'service.json'),
     feedbackLog: dir(env, 'FEEDBACK_LOG', path.join(REPO_ROOT, 'data', 'feedback.jsonl')),
-    demo: ['on', 'true', '1'].includes(demoRaw),
+    demo,
+    auth: { enabled: authEnabled, clients, clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300) },
+    ...(publicBaseUrl ? { publicBaseUrl: publicBaseUrl.replace(/\/+$/, '') } : {}),
+    limits: {
+      maxDraftOrders: integer(env, 'MAX_DRAFT_ORDERS', 20, 1, 1000),
+      maxPrefetchResources: integer(env, 'MAX_PREFETCH_RESOURCES', 5000, 1, 1_000_000),
+      fhirMaxResources: integer(env, 'FHIR_MAX_RESOURCES', 10000, 1, 1_000_000),
+      fhirMaxResponseBytes: bytes(env, 'FHIR_MAX_RESPONSE_BYTES', 20 * 1024 * 1024),
+      maxConcurrent: integer(env, 'MAX_CONCURRENT', 8, 1, 1000),
+      maxQueue: integer(env, 'MAX_QUEUE', 16, 0, 10000),
+      ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     ...(demoFhir ? { demoFhirServer: demoFhir.replace(/\/+$/, '') } : {}),
   });
 }

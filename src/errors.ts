@@ -3,6 +3,9 @@
  * into responses. Messages are safe to show to a caller: no stack, no secrets.
  */
 export class ServiceError extends Error {
+  /** Response headers that go with this error (e.g. Retry-After, WWW-Authenticate). */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -69,5 +72,32 @@ export class PayloadTooLargeError extends ServiceError {
 export class UnsupportedMediaTypeError extends ServiceError {
   constructor(message: string) {
     super(415, 'unsupported-media-type', message);
+  }
+}
+
+/** 401: the caller is not an authenticated, trusted CDS client. Says nothing more, on purpose. */
+export class UnauthorizedError extends ServiceError {
+  constructor(
+    /** Why, for the log only; never sent to the caller. */
+    readonly reason: string,
+  ) {
+    super(401, 'unauthorized', 'authentication required');
+    this.headers = { 'WWW-Authenticate': 'Bearer' };
+  }
+}
+
+/** 429: this client sent more requests than its rate limit allows. */
+export class TooManyRequestsError extends ServiceError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate-limited', 'too many requests; retry later');
+    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
+/** 503: all evaluation slots and the bounded queue are taken. */
+export class BusyError extends ServiceError {
+  constructor(retryAfterSeconds = 1) {
+    super(503, 'busy', 'the service is busy; retry shortly');
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }

@@ -10,6 +10,10 @@ export interface FhirClientOptions {
   deadline: number;
   /** Most search pages followed for one query. */
   maxPages: number;
+  /** Largest response body read, in bytes. */
+  maxResponseBytes: number;
+  /** Called after each HTTP call with its duration and result ("2xx", "4xx", "5xx", "error"). */
+  observe?: (ms: number, result: string) => void;
 }
 
 /** Whether configuration allows calling this FHIR server (prefix match on the base URL). */
@@ -55,13 +59,25 @@ export class FhirClient {
   }
 
   private async get(url: string, what: string): Promise<{ resourceType?: string }> {
+    const started = Date.now();
+    let result = 'error';
+    try {
+      const res = await this.fetch(url, what);
+      result = `${Math.floor(res.status / 100)}xx`;
+      return await this.body(res, what);
+    } finally {
+      this.options.observe?.(Date.now() - started, result);
+    }
+  }
+
+  private async fetch(url: string, what: string): Promise<Response> {
     const remaining = this.options.deadline - Date.now();
     if (remaining <= 0) throw new DataUnavailableError(`${what}: the FHIR server did not answer in time (FHIR_TIMEOUT_MS)`);
     const headers: Record<string, string> = { Accept: 'application/fhir+json, application/json' };
     if (this.options.accessToken) headers.Authorization = `Bearer ${this.options.accessToken}`;
-    let res: Response;
     try {
-      res = await fetch(url, { headers, redirect: 'error', signal: AbortSignal.timeout(remaining) });
+      // Redirects are never followed: the token must not travel to another URL.
+      return await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(remaining) });
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
       if (err.name === 'TimeoutError' || err.name === 'AbortError') {
@@ -69,21 +85,29 @@ export class FhirClient {
       }
       throw new DataUnavailableError(`${what}: could not reach the FHIR server (${err.cause?.code ?? err.name})`);
     }
-    if (res.status === 401 || res.status === 403) {
-      await res.body?.cancel();
-      throw new DataUnavailableError(`${what}: the FHIR server refused the access token (${res.status})`);
-    }
-    if (res.status === 404) {
-      await res.body?.cancel();
-      throw new DataUnavailableError(`${what}: not found on the FHIR server (404)`);
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new DataUnavailableError(`${what}: the FHIR server answered ${res.status}`);
+  }
+
+  private async body(res: Response, what: string): Promise<{ resourceType?: string }> {
+    const refuse = async (message: string): Promise<never> => {
+      await res.body?.cancel().catch(() => undefined);
+      throw new DataUnavailableError(`${what}: ${message}`);
+    };
+    if (res.status >= 300 && res.status < 400) return refuse(`the FHIR server redirected (${res.status}); redirects are not followed`);
+    if (res.status === 401 || res.status === 403) return refuse(`the FHIR server refused the access token (${res.status})`);
+    if (res.status === 404) return refuse('not found on the FHIR server (404)');
+    if (!res.ok) return refuse(`the FHIR server answered ${res.status}`);
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > this.options.maxResponseBytes) return refuse(`the FHIR server's answer is larger than ${this.options.maxResponseBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`);
+    let text: string;
+    try {
+      text = await readLimited(res, this.options.maxResponseBytes, this.options.deadline);
+    } catch (e) {
+      if (e instanceof DataUnavailableError) throw new DataUnavailableError(`${what}: ${e.message}`);
+      throw new DataUnavailableError(`${what}: the FHIR server's answer broke off`);
     }
     let json: unknown;
     try {
-      json = await res.json();
+      json = JSON.parse(text);
     } catch {
       throw new DataUnavailableError(`${what}: the FHIR server's answer is not JSON`);
     }
@@ -92,4 +116,27 @@ export class FhirClient {
     }
     return json as { resourceType?: string };
   }
+}
+
+/** Reads a response body as text, stopping at maxBytes or the deadline. */
+async function readLimited(res: Response, maxBytes: number, deadline: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    if (Date.now() > deadline) {
+      await reader.cancel().catch(() => undefined);
+      throw new DataUnavailableError('the FHIR server did not answer in time (FHIR_TIMEOUT_MS)');
+    }
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new DataUnavailableError(`the FHIR server's answer is larger than ${maxBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -105,7 +105,12 @@ function checkPrefetchValue(key: string, value: unknown): void {
 }
 
 /** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
-export function parseOrderSignRequest(body: unknown, service: ServiceDefinition): OrderSignRequest {
+export interface RequestLimits {
+  maxDraftOrders: number;
+  maxPrefetchResources: number;
+}
+
+export function parseOrderSignRequest(body: unknown, service: ServiceDefinition, limits?: RequestLimits): OrderSignRequest {
   if (!isObject(body)) fail('the request body must be a JSON object');
   if (body.hook !== service.hook) fail(`hook must be "${service.hook}" for service ${service.id}, got ${JSON.stringify(body.hook)}`);
   const hookInstance = nonEmptyString(body.hookInstance, 'hookInstance', 256);
@@ -137,8 +142,18 @@ export function parseOrderSignRequest(body: unknown, service: ServiceDefinition)
   let encounterId: string | undefined;
   if (ctx.encounterId !== undefined && ctx.encounterId !== null) encounterId = nonEmptyString(ctx.encounterId, 'context.encounterId');
   const draftOrders = parseDraftOrders(ctx.draftOrders);
+  if (limits && (draftOrders.entry ?? []).length > limits.maxDraftOrders) {
+    fail(`context.draftOrders holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`);
+  }
   if (body.prefetch !== undefined && body.prefetch !== null && !isObject(body.prefetch)) fail('prefetch must be an object');
-  if (isObject(body.prefetch)) for (const [key, value] of Object.entries(body.prefetch)) checkPrefetchValue(key, value);
+  if (isObject(body.prefetch)) {
+    let count = 0;
+    for (const [key, value] of Object.entries(body.prefetch)) {
+      checkPrefetchValue(key, value);
+      count += isObject(value) && Array.isArray(value.entry) ? value.entry.length : 1;
+    }
+    if (limits && count > limits.maxPrefetchResources) fail(`prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`);
+  }
   if (body.extension !== undefined && body.extension !== null && !isObject(body.extension)) fail('extension must be an object');
   return {
     hook: 'order-sign',

@@ -5,6 +5,7 @@ import { createTryPage } from './demo/try-page';
 import { readConfig } from './config';
 import { FeedbackStore } from './feedback';
 import { createLogger } from './log';
+import { Metrics } from './metrics';
 import { loadRuntime } from './runtime';
 import { loadServiceDefinition } from './service-definition';
 
@@ -26,13 +27,16 @@ async function main(): Promise<void> {
     }
     demo = { tryPage: createTryPage({ serviceId: service.id, ...(config.demoFhirServer ? { fhirServer: config.demoFhirServer } : {}) }), ...(fhirServer ? { fhirServer } : {}) };
   }
-  const app = createApp({ runtime, service, config, log, feedback: new FeedbackStore(config.feedbackLog), ...(demo ? { demo } : {}) });
+  const state = { ready: true };
+  const metrics = new Metrics({ defaultMetrics: true });
+  const app = createApp({ runtime, service, config, log, metrics, state, feedback: new FeedbackStore(config.feedbackLog), ...(demo ? { demo } : {}) });
   const server = app.listen(config.port, config.host, () => {
     const port = (server.address() as AddressInfo).port;
     log.info('listening', {
       url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/cds-services`,
       policies: runtime.policies.map((p) => p.definition.id),
       demo: config.demo ? `http://localhost:${port}/try` : 'off',
+      auth: config.auth.enabled ? `on (${config.auth.clients.length} client(s))` : 'off',
       startupMs: Date.now() - started,
     });
   });
@@ -40,9 +44,23 @@ async function main(): Promise<void> {
     console.error(`cannot listen on ${config.host}:${config.port}: ${e.message}`);
     process.exit(1);
   });
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // Graceful shutdown: stop accepting, report not ready, let in-flight requests finish.
+  const stop = (signal: string) => {
+    if (!state.ready) return;
+    state.ready = false;
+    log.info('shutting-down', { signal, graceMs: config.shutdownGraceMs });
+    server.close(() => {
+      log.info('stopped');
+      setTimeout(() => process.exit(0), 50);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      log.warn('shutdown-timeout', { graceMs: config.shutdownGraceMs });
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((e: unknown) => {

@@ -1,5 +1,7 @@
 import type { Extension, MedicationRequest, Resource } from 'fhir/r4';
+import type { TrustedClient } from './auth';
 import type { Config } from './config';
+import type { Metrics } from './metrics';
 import { BadRequestError } from './errors';
 import { coverageInformationWanted, parseOrderSignRequest } from './hooks';
 import type { Logger } from './log';
@@ -13,8 +15,9 @@ import type { ServiceDefinition } from './service-definition';
 export interface OrderSignDeps {
   runtime: Runtime;
   service: ServiceDefinition;
-  config: Pick<Config, 'allowedFhirServers' | 'fhirTimeoutMs' | 'fhirMaxPages'>;
+  config: Pick<Config, 'allowedFhirServers' | 'fhirTimeoutMs' | 'fhirMaxPages' | 'limits'>;
   log: Logger;
+  metrics?: Metrics;
   /** The evaluation time; fixed per request. */
   now?: () => Date;
 }
@@ -28,9 +31,13 @@ export interface OrderSignResponse {
  * The order-sign pipeline: parse → select policies → gather data → evaluate → render.
  * Returns the CDS Hooks response; typed errors (400, 412) propagate to the HTTP layer.
  */
-export async function handleOrderSign(deps: OrderSignDeps, body: unknown, ctx: RenderContext): Promise<OrderSignResponse> {
+export async function handleOrderSign(
+  deps: OrderSignDeps,
+  body: unknown,
+  ctx: RenderContext & { client?: TrustedClient },
+): Promise<OrderSignResponse> {
   const started = Date.now();
-  const request = parseOrderSignRequest(body, deps.service);
+  const request = parseOrderSignRequest(body, deps.service, deps.config.limits);
   const drafts = request.context.draftOrders;
   const orders = draftMedicationRequests(drafts);
   const draftResources = (drafts.entry ?? []).map((e) => e.resource).filter((r): r is NonNullable<typeof r> => !!r && r.resourceType !== 'MedicationRequest');
@@ -56,8 +63,19 @@ export async function handleOrderSign(deps: OrderSignDeps, body: unknown, ctx: R
     deps.service.prefetch,
     keys,
     deps.service.coverageKey,
-    { allowedFhirServers: deps.config.allowedFhirServers, timeoutMs: deps.config.fhirTimeoutMs, maxPages: deps.config.fhirMaxPages },
+    {
+      // An authenticated client may name only its own FHIR servers.
+      allowedFhirServers: ctx.client?.fhirServers ?? deps.config.allowedFhirServers,
+      timeoutMs: deps.config.fhirTimeoutMs,
+      maxPages: deps.config.fhirMaxPages,
+      maxResponseBytes: deps.config.limits.fhirMaxResponseBytes,
+      maxResources: deps.config.limits.fhirMaxResources,
+      ...(deps.metrics ? { observe: (ms: number, result: string) => deps.metrics!.observeFhir(ms, result) } : {}),
+    },
   );
+  if (data.dropped.otherPatient + data.dropped.wrongType > 0) {
+    deps.log.warn('fhir-resources-dropped', { hookInstance: request.hookInstance, ...data.dropped });
+  }
 
   const now = deps.now?.() ?? new Date();
   const today = now.toISOString().slice(0, 10);
@@ -76,6 +94,7 @@ export async function handleOrderSign(deps: OrderSignDeps, body: unknown, ctx: R
       });
       cards.push(renderCard(m.policy, result, fields, m.matchedBy, ctx));
       outcomes.push(`${m.policy.definition.id}:${result.outcome}`);
+      deps.metrics?.outcomes.inc({ policy: m.policy.definition.id, outcome: result.outcome });
       if (withCoverage) {
         const list = annotations.get(m.order) ?? [];
         list.push(coverageInformation(m.policy, result, withCoverage, today));
@@ -90,12 +109,20 @@ export async function handleOrderSign(deps: OrderSignDeps, body: unknown, ctx: R
       });
       cards.push(renderErrorCard(m.policy, fields, ctx));
       outcomes.push(`${m.policy.definition.id}:error`);
+      deps.metrics?.outcomes.inc({ policy: m.policy.definition.id, outcome: 'error' });
     }
   }
   const systemActions = [...annotations].map(([order, exts]) => coverageAction(order, exts));
+  const outcomeCounts: Record<string, number> = {};
+  for (const o of outcomes) {
+    const outcome = o.slice(o.indexOf(':') + 1);
+    outcomeCounts[outcome] = (outcomeCounts[outcome] ?? 0) + 1;
+  }
   deps.log.info('order-sign', {
     hookInstance: request.hookInstance,
+    ...(ctx.client ? { client: ctx.client.iss } : {}),
     policies: outcomes,
+    outcomes: outcomeCounts,
     fetched: data.fetched,
     cards: cards.length,
     systemActions: systemActions.length,

@@ -42,6 +42,10 @@ export interface GatherOptions {
   allowedFhirServers: string[];
   timeoutMs: number;
   maxPages: number;
+  maxResponseBytes: number;
+  /** Most resources accepted from the FHIR server for one request. */
+  maxResources: number;
+  observe?: (ms: number, result: string) => void;
 }
 
 export interface PatientData {
@@ -51,6 +55,14 @@ export interface PatientData {
   coverage?: Coverage;
   /** Prefetch keys that were fetched from the FHIR server. */
   fetched: string[];
+  /** Resources the FHIR server returned that were dropped: of another patient, or of a type the query does not ask for. */
+  dropped: { otherPatient: number; wrongType: number };
+}
+
+/** The resource types a prefetch query can rightly return: its own, plus Medications it _includes. */
+function typesOf(template: string): Set<string> {
+  const type = template.split(/[/?]/)[0] ?? '';
+  return new Set([type, ...(/_include=[A-Za-z]+:medication/.test(template) ? ['Medication'] : [])]);
 }
 
 type Availability = 'present' | 'empty' | 'missing';
@@ -103,6 +115,7 @@ export async function gatherPatientData(
   const wanted = [...new Set([...keys, coverageKey])];
   const values: unknown[] = [];
   const toFetch: string[] = [];
+  const dropped = { otherPatient: 0, wrongType: 0 };
   // A server configuration does not allow is treated as no server at all.
   const server = req.fhirServer && isAllowedServer(req.fhirServer, options.allowedFhirServers) ? req.fhirServer : undefined;
   for (const key of wanted) {
@@ -133,19 +146,37 @@ export async function gatherPatientData(
       ...(req.accessToken ? { accessToken: req.accessToken } : {}),
       deadline: Date.now() + options.timeoutMs,
       maxPages: options.maxPages,
+      maxResponseBytes: options.maxResponseBytes,
+      ...(options.observe ? { observe: options.observe } : {}),
     });
     const results = await Promise.allSettled(
       toFetch.map(async (key) => {
-        const found = await client.query(fillTemplate(templates[key] ?? '', req));
-        // Resources the server returns for another patient are dropped, never evaluated.
-        return found.filter((r) => (r.resourceType === 'Patient' ? r.id === req.patientId : (subjectId(r) ?? req.patientId) === req.patientId));
+        const template = templates[key] ?? '';
+        const allowed = typesOf(template);
+        const found = await client.query(fillTemplate(template, req));
+        // Resources of another patient, or of a type the query did not ask for, are dropped (and counted), never evaluated.
+        return found.filter((r) => {
+          if (typeof r !== 'object' || r === null || !allowed.has(r.resourceType)) {
+            dropped.wrongType++;
+            return false;
+          }
+          const ours = r.resourceType === 'Patient' ? r.id === req.patientId : (subjectId(r) ?? req.patientId) === req.patientId;
+          if (!ours) dropped.otherPatient++;
+          return ours;
+        });
       }),
     );
+    let total = 0;
     results.forEach((r, i) => {
       const key = toFetch[i] as string;
-      if (r.status === 'fulfilled') values.push(...r.value);
-      else if (key !== coverageKey) throw r.reason;
+      if (r.status === 'fulfilled') {
+        total += r.value.length;
+        values.push(...r.value);
+      } else if (key !== coverageKey) throw r.reason;
     });
+    if (total > options.maxResources) {
+      throw new DataUnavailableError(`the FHIR server returned more than ${options.maxResources} resources for this patient (FHIR_MAX_RESOURCES)`);
+    }
   }
   const bundle = collectResources([...values, ...req.draftResources]);
   const entries = bundle.entry ?? [];
@@ -154,5 +185,5 @@ export async function gatherPatientData(
   const coverage = entries
     .map((e) => e.resource)
     .find((r): r is Coverage => r?.resourceType === 'Coverage' && (r as Coverage).status === 'active');
-  return { bundle, ...(coverage ? { coverage } : {}), fetched: toFetch };
+  return { bundle, ...(coverage ? { coverage } : {}), fetched: toFetch, dropped };
 }

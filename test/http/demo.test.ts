@@ -6,7 +6,7 @@ import { createDemoFhirServer, readSeedBundles } from '../../src/demo/fhir-serve
 import { createTryPage, readDemoPatients } from '../../src/demo/try-page';
 import { FeedbackStore } from '../../src/feedback';
 import { createLogger } from '../../src/log';
-import { content, testApp } from './helpers';
+import { content, testApp, testConfig } from './helpers';
 
 /**
  * Demo mode end to end over real HTTP: every demo patient signed against the embedded FHIR server
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const { feedbackFile } = testApp();
   const app = createApp({
     runtime, service, log: createLogger('silent'), feedback: new FeedbackStore(feedbackFile),
-    config: { port: 0, host: '127.0.0.1', bodyLimitBytes: 5 * 1024 * 1024, fhirTimeoutMs: 5000, fhirMaxPages: 5, allowedFhirServers: ['*'], logLevel: 'silent', content: {} as never, serviceFile: '', feedbackLog: feedbackFile, demo: true },
+    config: testConfig({ fhirTimeoutMs: 5000, feedbackLog: feedbackFile, demo: true }),
     demo: { tryPage: createTryPage({ serviceId: service.id }), fhirServer: fhir.router },
   });
   server = app.listen(0, '127.0.0.1');

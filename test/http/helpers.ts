@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../../src/config';
+import { readConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/app';
 import { FeedbackStore } from '../../src/feedback';
 import { createLogger } from '../../src/log';
 import { DEFAULT_CONTENT, loadRuntime, type Runtime } from '../../src/runtime';
+export { DEFAULT_CONTENT };
 import { loadServiceDefinition, type ServiceDefinition } from '../../src/service-definition';
 import { readJsonFile, resolveRelativeDates, type Scenario } from '../../src/scenarios';
 
@@ -23,6 +24,11 @@ export function content() {
   return shared;
 }
 
+/** The defaults the service starts with (demo and auth off), made quick for tests. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...readConfig({ DEMO: 'off', AUTH: 'off', LOG_LEVEL: 'debug' }), fhirTimeoutMs: 2000, fhirMaxPages: 5, ...overrides };
+}
+
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   logs: string[];
@@ -36,20 +42,7 @@ export function testApp(overrides: Partial<Config> = {}): TestApp {
   const { runtime, service } = content();
   const logs: string[] = [];
   const feedbackFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-feedback-')), 'feedback.jsonl');
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
-    bodyLimitBytes: 5 * 1024 * 1024,
-    fhirTimeoutMs: 2000,
-    fhirMaxPages: 5,
-    allowedFhirServers: ['*'],
-    logLevel: 'debug',
-    content: DEFAULT_CONTENT,
-    serviceFile: path.join(DEFAULT_CONTENT.cardsDir, 'service.json'),
-    feedbackLog: feedbackFile,
-    demo: false,
-    ...overrides,
-  };
+  const config = testConfig({ feedbackLog: feedbackFile, ...overrides });
   const app = createApp({ runtime, service, config, log: createLogger('debug', (l) => logs.push(l)), feedback: new FeedbackStore(feedbackFile), now: () => NOW });
   return { app, logs, feedbackFile, runtime, service, url: `/cds-services/${service.id}` };
 }
