@@ -61,7 +61,13 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const metrics = deps.metrics ?? new Metrics();
   const state = deps.state ?? { ready: true };
-  const authenticator = deps.config.auth.enabled ? new Authenticator({ clients: deps.config.auth.clients, clockSkewSeconds: deps.config.auth.clockSkewSeconds }) : undefined;
+  const authenticator = deps.config.auth.enabled
+    ? new Authenticator({
+        clients: deps.config.auth.clients,
+        clockSkewSeconds: deps.config.auth.clockSkewSeconds,
+        ...(deps.config.auth.jwksCooldownSeconds !== undefined ? { jwksCooldownSeconds: deps.config.auth.jwksCooldownSeconds } : {}),
+      })
+    : undefined;
   const gate = new ConcurrencyGate(deps.config.limits.maxConcurrent, deps.config.limits.maxQueue);
   const rateLimiter = new RateLimiter(deps.config.limits.ratePerMinute);
   app.disable('x-powered-by');

@@ -20,6 +20,8 @@ export interface AuthOptions {
   maxLifetimeSeconds?: number;
   /** Most jti values remembered (replay protection). */
   maxRememberedJtis?: number;
+  /** Least time between two JWKS fetches for an unknown kid (default 30 s). */
+  jwksCooldownSeconds?: number;
 }
 
 const ALGORITHMS = ['ES384', 'RS384'];
@@ -44,7 +46,11 @@ export class Authenticator {
     let set = this.keySets.get(url);
     if (!set) {
       // Cached; refetched on an unknown kid (at most every 30 s) and every 10 minutes.
-      set = createRemoteJWKSet(new URL(url), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      set = createRemoteJWKSet(new URL(url), {
+        timeoutDuration: 3000,
+        cooldownDuration: (this.options.jwksCooldownSeconds ?? 30) * 1000,
+        cacheMaxAge: 600_000,
+      });
       this.keySets.set(url, set);
     }
     return set;

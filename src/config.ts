@@ -27,7 +27,7 @@ export interface Config {
   /** The FHIR server the try page names in its requests; unset = the embedded one. */
   demoFhirServer?: string;
   /** CDS Hooks client authentication (JWT); on in production, off in demo mode by default. */
-  auth: { enabled: boolean; clients: TrustedClient[]; clockSkewSeconds: number };
+  auth: { enabled: boolean; clients: TrustedClient[]; clockSkewSeconds: number; jwksCooldownSeconds?: number };
   /** The service's public base URL; JWT `aud` must be `${publicBaseUrl}/cds-services/{id}`. */
   publicBaseUrl?: string;
   limits: {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +49,33 @@ describe('npm start', () => {
       expect(output()).not.toMatch(/pt-1/);
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+
+  it('shuts down gracefully: finishes the request in flight, then exits 0', async () => {
+    // A real, slow FHIR server on loopback holds the request in flight.
+    const conditions = (resolveRelativeDates(readJsonFile(path.join(ROOT, 'test/patients/CC-0248/met-relapsed-four-lines-ecog-1.json')) as Scenario, new Date()).request.prefetch as any).conditions;
+    const slow = http.createServer((_req, res) => setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify(conditions)), 1500));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const fhir = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    const { child, url } = await start({ PORT: '0', HOST: '127.0.0.1', DEMO: 'off', SHUTDOWN_GRACE_MS: '10000' });
+    try {
+      const s = resolveRelativeDates(readJsonFile(path.join(ROOT, 'test/patients/CC-0248/met-relapsed-four-lines-ecog-1.json')) as Scenario, new Date());
+      const body: any = JSON.parse(JSON.stringify(s.request));
+      delete body.prefetch.conditions;
+      for (const k of ['medicationStatements', 'medicationAdministrations', 'coverage']) body.prefetch[k] = { resourceType: 'Patient', id: 'pt-1' };
+      body.fhirServer = fhir;
+      const inFlight = fetch(`${url}/cds-services/prior-auth-criteria`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      await new Promise((r) => setTimeout(r, 400));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      slow.close();
     }
   });
 
