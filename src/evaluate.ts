@@ -51,6 +51,24 @@ function patientOf(bundle: Bundle): Patient {
 }
 
 /**
+ * Only what the policy's retrieves can read reaches the engine: resources of types it never
+ * retrieves are left out, and where every retrieve of a type filters on codes, only resources
+ * with one of those codes. (The engine would wrap and test every one of them otherwise.)
+ */
+export function readableBy(policy: Policy, bundle: Bundle): Bundle {
+  const entry = (bundle.entry ?? []).filter((e) => {
+    const r = e.resource as { resourceType?: string; code?: { coding?: unknown } } | undefined;
+    if (!r || typeof r.resourceType !== 'string') return false;
+    if (!policy.retrievable.has(r.resourceType)) return false;
+    const codes = policy.retrievable.get(r.resourceType);
+    if (!codes) return true;
+    const codings = Array.isArray(r.code?.coding) ? (r.code.coding as { system?: unknown; code?: unknown }[]) : [];
+    return codings.some((c) => c && codes.has(`${String(c.system)}|${String(c.code)}`));
+  });
+  return { ...bundle, entry };
+}
+
+/**
  * Evaluates policy libraries for one patient and one draft order. Everything reusable (ELM
  * libraries, code service, FHIR model info) is built once and passed in; per evaluation only a
  * light executor and a one-patient data source are created.
@@ -74,7 +92,7 @@ export class PolicyEvaluator {
     let raw: Record<string, unknown> | undefined;
     try {
       const executor = new Executor(policy.library, this.codeService, parameters);
-      const results = await executor.exec(this.data.patientSource(input.bundle) as never, DateTime.fromJSDate(input.now, 0));
+      const results = await executor.exec(this.data.patientSource(readableBy(policy, input.bundle)) as never, DateTime.fromJSDate(input.now, 0));
       raw = results.patientResults[patient.id as string];
     } catch (e) {
       throw new EvaluationError(def.id, `library ${def.library.name} failed: ${(e as Error).message}`, { cause: e });

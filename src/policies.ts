@@ -54,6 +54,74 @@ export interface Policy {
   triggerCodes: Set<string>;
   /** The draft-order FHIRPath, compiled once. */
   orderReader: OrderReader;
+  /**
+   * What the library can retrieve, from its ELM and its includes: resource type → the codes its
+   * retrieves filter on ("system|code"), or null when some retrieve of that type takes every
+   * resource. Types it never retrieves are absent. Used to hand the engine only what it can read.
+   */
+  retrievable: Map<string, Set<string> | null>;
+}
+
+type ElmLibrary = { file: string; json: any };
+
+/** Resource type → codes (or null = all) over every Retrieve of a library and what it includes. */
+function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Map<string, Set<string> | null> {
+  const out = new Map<string, Set<string> | null>();
+  const seen = new Set<string>();
+  const visit = (lib: ElmLibrary) => {
+    const name = lib.json.library.identifier.id as string;
+    if (seen.has(name)) return;
+    seen.add(name);
+    const includes = new Map<string, string>((lib.json.library.includes?.def ?? []).map((d: any) => [d.localIdentifier, d.path]));
+    const libraryOf = (alias?: string): ElmLibrary | undefined => (alias ? elm.get(includes.get(alias) ?? '') : lib);
+    const codesOf = (expr: any): Set<string> | null => {
+      if (!expr) return null;
+      if (expr.type === 'ValueSetRef') {
+        const owner = libraryOf(expr.libraryName);
+        const def = owner?.json.library.valueSets?.def?.find((d: any) => d.name === expr.name);
+        const vs = def ? valueSets.get(def.id) : undefined;
+        return vs ? new Set(vs.codes.map((c) => `${c.system}|${c.code}`)) : null;
+      }
+      if (expr.type === 'CodeRef') {
+        const owner = libraryOf(expr.libraryName);
+        const def = owner?.json.library.codes?.def?.find((d: any) => d.name === expr.name);
+        const cs = def ? owner?.json.library.codeSystems?.def?.find((d: any) => d.name === def.codeSystem?.name) : undefined;
+        return def && cs ? new Set([`${cs.id}|${def.id}`]) : null;
+      }
+      if (expr.type === 'ToList') return codesOf(expr.operand);
+      if (expr.type === 'List' && Array.isArray(expr.element)) {
+        const all = new Set<string>();
+        for (const e of expr.element) {
+          const c = codesOf(e);
+          if (!c) return null;
+          c.forEach((x) => all.add(x));
+        }
+        return all;
+      }
+      return null;
+    };
+    const walk = (n: any) => {
+      if (Array.isArray(n)) n.forEach(walk);
+      else if (n && typeof n === 'object') {
+        if (n.type === 'Retrieve' && typeof n.dataType === 'string') {
+          const type = n.dataType.replace(/^\{[^}]*\}/, '');
+          const codes = (n.codeProperty ?? 'code') === 'code' ? codesOf(n.codes) : null;
+          const known = out.get(type);
+          if (!out.has(type)) out.set(type, codes);
+          else if (known === null || codes === null) out.set(type, null);
+          else codes.forEach((c) => known?.add(c));
+        }
+        for (const v of Object.values(n)) if (v && typeof v === 'object') walk(v);
+      }
+    };
+    walk(lib.json.library.statements);
+    for (const path of includes.values()) {
+      const inc = elm.get(path);
+      if (inc) visit(inc);
+    }
+  };
+  visit(root);
+  return out;
 }
 
 /** The fixed result contract every policy library exposes. */
@@ -194,6 +262,7 @@ export function loadPolicies(cardsDir: string, elmDir: string, valueSets: ValueS
       library: new Library(lib.json, repository),
       triggerCodes: triggerKeys(trigger.codes),
       orderReader,
+      retrievable: retrievableOf(lib, elm, byUrl),
     });
   }
   const ids = new Set<string>();
