@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { Authenticator, type TrustedClient } from './auth';
 import { ConcurrencyGate, RateLimiter } from './limits';
+import type { EvaluationPool } from './evaluation-pool';
 import { Metrics } from './metrics';
 import type { Config } from './config';
 import { NotFoundError, PayloadTooLargeError, ServiceError, UnsupportedMediaTypeError, BadRequestError } from './errors';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** Demo mode: the try page and the embedded FHIR server, mounted at /try and /demo/fhir. */
   demo?: { tryPage: express.Router; fhirServer?: express.Router };
   metrics?: Metrics;
+  /** Worker threads for policy evaluation (none: evaluate in process). */
+  pool?: EvaluationPool;
   /** Set ready=false while shutting down: /ready then answers 503. */
   state?: { ready: boolean };
 }
@@ -151,7 +154,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/cds-services/:id', knownService, authenticate, requireJson, json, async (req: Authenticated, res) => {
     const out = await gate.run(() =>
       handleOrderSign(
-        { runtime: deps.runtime, service, config: deps.config, log: deps.log, metrics, ...(deps.now ? { now: deps.now } : {}) },
+        {
+          runtime: deps.runtime, service, config: deps.config, log: deps.log, metrics,
+          ...(deps.pool ? { evaluate: deps.pool.evaluate.bind(deps.pool) } : {}),
+          ...(deps.now ? { now: deps.now } : {}),
+        },
         req.body,
         { baseUrl: baseUrlOf(req), ...(req.client ? { client: req.client } : {}) },
       ),

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { TrustedClient } from './auth';
 import { DEFAULT_CONTENT, REPO_ROOT, type ContentPaths } from './runtime';
@@ -43,6 +44,8 @@ export interface Config {
   };
   /** How long shutdown waits for in-flight requests. */
   shutdownGraceMs: number;
+  /** Worker threads that evaluate policies; 0 = on the main thread. */
+  evaluationWorkers: number;
 }
 
 /** A setting that cannot be used; the message names the variable. */
@@ -186,6 +189,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    evaluationWorkers: integer(env, 'EVALUATION_WORKERS', Math.min(4, os.availableParallelism()), 0, 64),
     ...(demoFhir ? { demoFhirServer: demoFhir.replace(/\/+$/, '') } : {}),
   });
 }

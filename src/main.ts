@@ -5,6 +5,7 @@ import { createTryPage } from './demo/try-page';
 import { readConfig } from './config';
 import { FeedbackStore } from './feedback';
 import { createLogger } from './log';
+import { EvaluationPool } from './evaluation-pool';
 import { Metrics } from './metrics';
 import { loadRuntime } from './runtime';
 import { loadServiceDefinition } from './service-definition';
@@ -27,15 +28,18 @@ async function main(): Promise<void> {
     }
     demo = { tryPage: createTryPage({ serviceId: service.id, ...(config.demoFhirServer ? { fhirServer: config.demoFhirServer } : {}) }), ...(fhirServer ? { fhirServer } : {}) };
   }
+  const pool = config.evaluationWorkers > 0 ? new EvaluationPool(config.evaluationWorkers, config.content) : undefined;
+  await pool?.ready();
   const state = { ready: true };
   const metrics = new Metrics({ defaultMetrics: true });
-  const app = createApp({ runtime, service, config, log, metrics, state, feedback: new FeedbackStore(config.feedbackLog), ...(demo ? { demo } : {}) });
+  const app = createApp({ runtime, service, config, log, metrics, state, ...(pool ? { pool } : {}), feedback: new FeedbackStore(config.feedbackLog), ...(demo ? { demo } : {}) });
   const server = app.listen(config.port, config.host, () => {
     const port = (server.address() as AddressInfo).port;
     log.info('listening', {
       url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/cds-services`,
       policies: runtime.policies.map((p) => p.definition.id),
       demo: config.demo ? `http://localhost:${port}/try` : 'off',
+      evaluationWorkers: config.evaluationWorkers,
       auth: config.auth.enabled ? `on (${config.auth.clients.length} client(s))` : 'off',
       startupMs: Date.now() - started,
     });
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
     log.info('shutting-down', { signal, graceMs: config.shutdownGraceMs });
     server.close(() => {
       log.info('stopped');
-      setTimeout(() => process.exit(0), 50);
+      void (pool?.close() ?? Promise.resolve()).finally(() => setTimeout(() => process.exit(0), 50));
     });
     server.closeIdleConnections();
     setTimeout(() => {

@@ -1,7 +1,9 @@
 import type { Extension, MedicationRequest, Resource } from 'fhir/r4';
 import type { TrustedClient } from './auth';
 import type { Config } from './config';
+import type { EvaluationInput, PolicyResult } from './evaluate';
 import type { Metrics } from './metrics';
+import type { Policy } from './policies';
 import { BadRequestError } from './errors';
 import { coverageInformationWanted, parseOrderSignRequest } from './hooks';
 import type { Logger } from './log';
@@ -18,6 +20,8 @@ export interface OrderSignDeps {
   config: Pick<Config, 'allowedFhirServers' | 'fhirTimeoutMs' | 'fhirMaxPages' | 'limits'>;
   log: Logger;
   metrics?: Metrics;
+  /** Where policies are evaluated (a worker pool); default: the runtime's evaluator, in process. */
+  evaluate?: (policy: Policy, input: EvaluationInput) => Promise<PolicyResult>;
   /** The evaluation time; fixed per request. */
   now?: () => Date;
 }
@@ -86,7 +90,8 @@ export async function handleOrderSign(
   for (const m of matches) {
     const fields = m.policy.orderReader.fields(m.order);
     try {
-      const result = await deps.runtime.evaluator.evaluate(m.policy, {
+      const evaluate = deps.evaluate ?? ((p: Policy, i: EvaluationInput) => deps.runtime.evaluator.evaluate(p, i));
+      const result = await evaluate(m.policy, {
         bundle: data.bundle,
         draftOrder: m.order,
         otherDraftOrders: orders.filter((o) => o !== m.order),

@@ -26,7 +26,7 @@ export function content() {
 
 /** The defaults the service starts with (demo and auth off), made quick for tests. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...readConfig({ DEMO: 'off', AUTH: 'off', LOG_LEVEL: 'debug' }), fhirTimeoutMs: 2000, fhirMaxPages: 5, ...overrides };
+  return { ...readConfig({ DEMO: 'off', AUTH: 'off', LOG_LEVEL: 'debug' }), fhirTimeoutMs: 2000, fhirMaxPages: 5, evaluationWorkers: 0, ...overrides };
 }
 
 export interface TestApp {
