@@ -55,11 +55,20 @@ function patientOf(bundle: Bundle): Patient {
  * retrieves are left out, and where every retrieve of a type filters on codes, only resources
  * with one of those codes. (The engine would wrap and test every one of them otherwise.)
  */
+const MEDICATION_RECORDS = new Set(['MedicationRequest', 'MedicationStatement', 'MedicationAdministration']);
+
+function codedIn(concept: unknown, codes: Set<string>): boolean {
+  const codings = (concept as { coding?: unknown } | undefined)?.coding;
+  return Array.isArray(codings) && codings.some((c) => c && codes.has(`${String(c.system)}|${String(c.code)}`));
+}
+
 export function readableBy(policy: Policy, bundle: Bundle): Bundle {
+  const meds = policy.medicationCodes;
   const entry = (bundle.entry ?? []).filter((e) => {
-    const r = e.resource as { resourceType?: string; code?: { coding?: unknown } } | undefined;
+    const r = e.resource as { resourceType?: string; code?: { coding?: unknown }; medicationCodeableConcept?: unknown; medicationReference?: unknown } | undefined;
     if (!r || typeof r.resourceType !== 'string') return false;
     if (!policy.retrievable.has(r.resourceType)) return false;
+    if (meds && MEDICATION_RECORDS.has(r.resourceType)) return r.medicationReference !== undefined || codedIn(r.medicationCodeableConcept, meds);
     const codes = policy.retrievable.get(r.resourceType);
     if (!codes) return true;
     const codings = Array.isArray(r.code?.coding) ? (r.code.coding as { system?: unknown; code?: unknown }[]) : [];

@@ -26,6 +26,13 @@ export interface PolicyDefinition {
   cards: CardTemplate[];
   /** What to document next, per criterion id, shown when the criterion is not met or unknown. */
   nextSteps: Record<string, string>;
+  /**
+   * The library looks at medication records only through its value sets (it classifies drugs,
+   * never counts records as such). Then a MedicationRequest, MedicationStatement or
+   * MedicationAdministration whose inline drug codes are in none of them (and that references no
+   * Medication) cannot change the result, and is left out before evaluation.
+   */
+  medicationsOnlyThroughValueSets?: boolean;
 }
 
 export type Indicator = 'info' | 'warning' | 'critical';
@@ -60,6 +67,8 @@ export interface Policy {
    * resource. Types it never retrieves are absent. Used to hand the engine only what it can read.
    */
   retrievable: Map<string, Set<string> | null>;
+  /** With medicationsOnlyThroughValueSets: every "system|code" of the library's value sets. */
+  medicationCodes?: Set<string>;
 }
 
 type ElmLibrary = { file: string; json: any };
@@ -124,6 +133,24 @@ function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets
   return out;
 }
 
+/** Every code of every value set the library and its includes reference. */
+function valueSetCodesOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (lib: ElmLibrary) => {
+    const name = lib.json.library.identifier.id as string;
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const def of lib.json.library.valueSets?.def ?? []) for (const c of valueSets.get(def.id)?.codes ?? []) out.add(`${c.system}|${c.code}`);
+    for (const inc of lib.json.library.includes?.def ?? []) {
+      const l = elm.get(inc.path);
+      if (l) visit(l);
+    }
+  };
+  visit(root);
+  return out;
+}
+
 /** The fixed result contract every policy library exposes. */
 export const CONTRACT = ['Outcome', 'Approvable', 'Criteria'] as const;
 
@@ -162,6 +189,9 @@ function validateDefinition(file: string, raw: unknown): PolicyDefinition {
   }
   if (obj.exclusions !== undefined && (!Array.isArray(obj.exclusions) || !obj.exclusions.every((x) => (criteria as string[]).includes(x)))) {
     throw new ContentError(file, 'field "exclusions" must list criterion ids');
+  }
+  if (obj.medicationsOnlyThroughValueSets !== undefined && typeof obj.medicationsOnlyThroughValueSets !== 'boolean') {
+    throw new ContentError(file, 'field "medicationsOnlyThroughValueSets" must be true or false');
   }
   if (!Array.isArray(obj.prefetch) || !obj.prefetch.every((k) => typeof k === 'string')) {
     throw new ContentError(file, 'field "prefetch" must list prefetch keys of cards/service.json');
@@ -263,6 +293,7 @@ export function loadPolicies(cardsDir: string, elmDir: string, valueSets: ValueS
       triggerCodes: triggerKeys(trigger.codes),
       orderReader,
       retrievable: retrievableOf(lib, elm, byUrl),
+      ...(definition.medicationsOnlyThroughValueSets === true ? { medicationCodes: valueSetCodesOf(lib, elm, byUrl) } : {}),
     });
   }
   const ids = new Set<string>();

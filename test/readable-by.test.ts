@@ -29,12 +29,17 @@ describe('what a policy can read', () => {
       { resourceType: 'Observation', id: 'odd', code: { coding: 'not-a-list' } },
       { resourceType: 'Condition', id: 'htn', code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10' }] } },
       { resourceType: 'Condition', id: 'mm', code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'C90.00' }] } },
-      { resourceType: 'MedicationRequest', id: 'any' },
+      { resourceType: 'MedicationRequest', id: 'uncoded' },
+      { resourceType: 'MedicationRequest', id: 'lenalidomide', medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '602910' }] } },
+      { resourceType: 'MedicationRequest', id: 'ondansetron', medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '312086' }] } },
+      { resourceType: 'MedicationAdministration', id: 'by-reference', medicationReference: { reference: 'Medication/m1' } },
+      { resourceType: 'MedicationStatement', id: 'dasatinib', medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '475342' }] } },
       { resourceType: 'Coverage', id: 'cov' },
     ].map((resource) => ({ resource }));
     const kept = readableBy(elrexfio, { resourceType: 'Bundle', type: 'collection', entry } as never).entry!.map((e) => e.resource!.id);
-    expect(kept).toEqual(['p', 'ecog', 'mm', 'any']);
+    // Medication records only when coded in the library's value sets (or naming a Medication).
+    expect(kept).toEqual(['p', 'ecog', 'mm', 'lenalidomide', 'by-reference']);
     const keptB = readableBy(blincyto, { resourceType: 'Bundle', type: 'collection', entry } as never).entry!.map((e) => e.resource!.id);
-    expect(keptB).toEqual(['p', 'ecog', 'hgb', 'odd', 'htn', 'mm', 'any']);
+    expect(keptB).toEqual(['p', 'ecog', 'hgb', 'odd', 'htn', 'mm', 'by-reference', 'dasatinib']);
   });
 });
