@@ -156,7 +156,8 @@ export function createApp(deps: AppDeps): express.Express {
       handleOrderSign(
         {
           runtime: deps.runtime, service, config: deps.config, log: deps.log, metrics,
-          ...(deps.pool ? { evaluate: deps.pool.evaluate.bind(deps.pool) } : {}),
+          // Until the workers have loaded the content (just after start), evaluate in process.
+          ...(deps.pool?.isReady ? { evaluate: deps.pool.evaluate.bind(deps.pool) } : {}),
           ...(deps.now ? { now: deps.now } : {}),
         },
         req.body,

@@ -189,7 +189,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
-    evaluationWorkers: integer(env, 'EVALUATION_WORKERS', Math.min(4, os.availableParallelism()), 0, 64),
+    // One core stays with the event loop (HTTP, JSON, data gathering); the others evaluate.
+    evaluationWorkers: integer(env, 'EVALUATION_WORKERS', Math.max(0, Math.min(4, os.availableParallelism() - 1)), 0, 64),
     ...(demoFhir ? { demoFhirServer: demoFhir.replace(/\/+$/, '') } : {}),
   });
 }

@@ -26,6 +26,8 @@ export class EvaluationPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  /** True once every worker has loaded the content (until then callers evaluate in process). */
+  isReady = false;
 
   constructor(
     private readonly size: number,
@@ -37,6 +39,7 @@ export class EvaluationPool {
   /** Resolves when every worker has loaded the content. */
   async ready(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.ready));
+    this.isReady = true;
   }
 
   private spawn(): Slot {

@@ -29,7 +29,11 @@ async function main(): Promise<void> {
     demo = { tryPage: createTryPage({ serviceId: service.id, ...(config.demoFhirServer ? { fhirServer: config.demoFhirServer } : {}) }), ...(fhirServer ? { fhirServer } : {}) };
   }
   const pool = config.evaluationWorkers > 0 ? new EvaluationPool(config.evaluationWorkers, config.content) : undefined;
-  await pool?.ready();
+  // The service answers at once; requests use the workers as soon as they have loaded the content.
+  pool?.ready().then(
+    () => log.info('evaluation-workers-ready', { workers: config.evaluationWorkers }),
+    (e: unknown) => log.error('evaluation-workers-failed', { error: (e as Error).message }),
+  );
   const state = { ready: true };
   const metrics = new Metrics({ defaultMetrics: true });
   const app = createApp({ runtime, service, config, log, metrics, state, ...(pool ? { pool } : {}), feedback: new FeedbackStore(config.feedbackLog), ...(demo ? { demo } : {}) });

@@ -49,3 +49,19 @@ it('fails the jobs of a worker that dies and replaces it', async () => {
   const again = await pool.evaluate(j.policy, j.input);
   expect(again.outcome).toBe('criteria-met');
 });
+
+it('is what the service evaluates with, once ready', async () => {
+  const { createApp } = await import('../src/app');
+  const { testConfig, content } = await import('./http/helpers');
+  const { createLogger } = await import('../src/log');
+  const { FeedbackStore } = await import('../src/feedback');
+  const request = (await import('supertest')).default;
+  await pool.ready();
+  const spy = jest.spyOn(pool, 'evaluate');
+  const { runtime: rt, service } = content();
+  const app = createApp({ runtime: rt, service, config: testConfig(), log: createLogger('silent'), feedback: new FeedbackStore(path.join(require('node:os').tmpdir(), `pool-${process.pid}.jsonl`)), pool });
+  const s = resolveRelativeDates(readJsonFile(path.join(__dirname, 'patients/CC-0126/met-relapsed-cd19-positive.json')) as Scenario, NOW);
+  const res = await request(app).post(`/cds-services/${service.id}`).send(s.request).expect(200);
+  expect(res.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+  expect(spy).toHaveBeenCalledTimes(1);
+});
