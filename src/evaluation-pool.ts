@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BadRequestError, EvaluationError } from './errors';
-import type { EvaluationInput, PolicyResult } from './evaluate';
+import { readableBy, type EvaluationInput, type PolicyResult } from './evaluate';
 import type { Policy } from './policies';
 import type { ContentPaths } from './runtime';
 
@@ -83,7 +83,8 @@ export class EvaluationPool {
     const id = this.nextId++;
     return new Promise<PolicyResult>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject, policyId: policy.definition.id });
-      slot.worker.postMessage({ id, policyId: policy.definition.id, input: { ...input, now: input.now.toISOString() } });
+      // Only what the policy can read crosses to the worker (copying is per resource).
+      slot.worker.postMessage({ id, policyId: policy.definition.id, input: { ...input, bundle: readableBy(policy, input.bundle), now: input.now.toISOString() } });
     });
   }
 
