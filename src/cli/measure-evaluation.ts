@@ -10,7 +10,8 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4';
+import type { Bundle, BundleEntry } from 'fhir/r4';
+import { padding } from '../bench/synthetic';
 import { evaluateOrders, patientBundleFromPrefetch } from '../evaluate-request';
 import { loadRuntime, REPO_ROOT } from '../runtime';
 import { readJsonFile, resolveRelativeDates, type Scenario } from '../scenarios';
@@ -19,42 +20,6 @@ const CASES = [
   'test/patients/CC-0248/met-relapsed-four-lines-ecog-1.json',
   'test/patients/CC-0126/met-maintenance-care-plan-pomp.json',
 ];
-
-function days(n: number, now: Date): string {
-  return new Date(now.getTime() - n * 86400e3).toISOString();
-}
-
-/** Unrelated but realistic records: they must be read and rejected by every retrieve. */
-export function padding(patientRef: string, now: Date, count: number): FhirResource[] {
-  const out: FhirResource[] = [];
-  const loinc = ['8867-4', '8480-6', '8462-4', '29463-7', '718-7', '6690-2', '777-3', '2160-0', '1742-6', '2951-2'];
-  const rx = ['197591', '313782', '198211', '310965', '1049221', '617312', '349094', '197361'];
-  for (let i = 0; out.length < count; i++) {
-    const when = days((i * 7) % 900, now);
-    switch (i % 5) {
-      case 0:
-      case 1:
-        out.push({ resourceType: 'Observation', id: `pad-obs-${i}`, status: 'final', subject: { reference: patientRef },
-          code: { coding: [{ system: 'http://loinc.org', code: loinc[i % loinc.length] as string }] }, effectiveDateTime: when,
-          valueQuantity: { value: 50 + (i % 40), unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' } });
-        break;
-      case 2:
-        out.push({ resourceType: 'MedicationRequest', id: `pad-mr-${i}`, status: i % 3 ? 'completed' : 'active', intent: 'order',
-          subject: { reference: patientRef }, authoredOn: when,
-          medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: rx[i % rx.length] as string }] } });
-        break;
-      case 3:
-        out.push({ resourceType: 'MedicationAdministration', id: `pad-ma-${i}`, status: 'completed', subject: { reference: patientRef },
-          effectiveDateTime: when, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: rx[(i + 3) % rx.length] as string }] } });
-        break;
-      default:
-        out.push({ resourceType: 'Condition', id: `pad-cond-${i}`, subject: { reference: patientRef },
-          clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: i % 2 ? 'active' : 'resolved' }] },
-          code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: ['I10', 'E11.9', 'D64.9', 'N18.3', 'E78.5', 'K21.9'][i % 6] as string }] } });
-    }
-  }
-  return out;
-}
 
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -91,9 +56,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  });
-}
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
