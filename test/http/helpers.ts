@@ -6,7 +6,6 @@ import { createApp } from '../../src/app';
 import { FeedbackStore } from '../../src/feedback';
 import { createLogger } from '../../src/log';
 import { DEFAULT_CONTENT, loadRuntime, type Runtime } from '../../src/runtime';
-export { DEFAULT_CONTENT };
 import { loadServiceDefinition, type ServiceDefinition } from '../../src/service-definition';
 import { readJsonFile, resolveRelativeDates, type Scenario } from '../../src/scenarios';
 
