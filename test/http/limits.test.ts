@@ -31,14 +31,23 @@ describe('rate limit per client', () => {
 
   it('answers 429 with Retry-After past the limit', async () => {
     const body = scenario(SCENARIO).request;
-    await request(app).post(url).send(body).expect(200);
-    await request(app).post(url).send(body).expect(200);
-    const res = await request(app).post(url).send(body).expect(429);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Windows are whole minutes: if a minute turns during the three requests, try once more.
+    let statuses: number[] = [];
+    let res: request.Response | undefined;
+    for (let attempt = 0; attempt < 2 && statuses.join() !== '200,200,429'; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 61_000 - (Date.now() % 60_000)));
+      statuses = [];
+      for (let i = 0; i < 3; i++) {
+        res = await request(app).post(url).send(body);
+        statuses.push(res.status);
+      }
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(Number(res!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(res!.headers['retry-after'])).toBeLessThanOrEqual(60);
     // Discovery is not limited.
     await request(app).get('/cds-services').expect(200);
-  });
+  }, 130_000);
 });
 
 describe('concurrency', () => {
