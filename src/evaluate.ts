@@ -2,7 +2,7 @@ import { DateTime, Executor } from './cql-engine';
 import type { CodeService } from './cql-engine';
 import type { Bundle, MedicationRequest, Patient } from 'fhir/r4';
 import { BadRequestError, EvaluationError } from './errors';
-import type { FhirDataSource } from './fhir-data-source';
+import type { FhirRecords } from './fhir-record';
 import type { Policy } from './policies';
 
 export type Outcome = 'criteria-met' | 'criteria-not-met' | 'documentation-needed';
@@ -85,7 +85,7 @@ export function readableBy(policy: Policy, bundle: Bundle): Bundle {
 export class PolicyEvaluator {
   constructor(
     private readonly codeService: CodeService,
-    private readonly data: FhirDataSource,
+    private readonly data: FhirRecords,
   ) {}
 
   async evaluate(policy: Policy, input: EvaluationInput): Promise<PolicyResult> {

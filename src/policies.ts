@@ -59,6 +59,8 @@ export interface Policy {
   library: Library;
   /** Trigger codes as "system|code" keys (NDC normalised to 5-4-2), from the trigger value set. */
   triggerCodes: Set<string>;
+  /** The trigger drug names as whole-word, case-insensitive patterns. */
+  triggerNames: RegExp[];
   /** The draft-order FHIRPath, compiled once. */
   orderReader: OrderReader;
   /**
@@ -73,14 +75,25 @@ export interface Policy {
 
 type ElmLibrary = { file: string; json: any };
 
+/** A library and every library it includes, transitively, each once. */
+function withIncludes(root: ElmLibrary, elm: Map<string, ElmLibrary>): ElmLibrary[] {
+  const out: ElmLibrary[] = [];
+  const visit = (lib: ElmLibrary) => {
+    if (out.includes(lib)) return;
+    out.push(lib);
+    for (const inc of lib.json.library.includes?.def ?? []) {
+      const l = elm.get(inc.path);
+      if (l) visit(l);
+    }
+  };
+  visit(root);
+  return out;
+}
+
 /** Resource type → codes (or null = all) over every Retrieve of a library and what it includes. */
 function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Map<string, Set<string> | null> {
   const out = new Map<string, Set<string> | null>();
-  const seen = new Set<string>();
-  const visit = (lib: ElmLibrary) => {
-    const name = lib.json.library.identifier.id as string;
-    if (seen.has(name)) return;
-    seen.add(name);
+  for (const lib of withIncludes(root, elm)) {
     const includes = new Map<string, string>((lib.json.library.includes?.def ?? []).map((d: any) => [d.localIdentifier, d.path]));
     const libraryOf = (alias?: string): ElmLibrary | undefined => (alias ? elm.get(includes.get(alias) ?? '') : lib);
     const codesOf = (expr: any): Set<string> | null => {
@@ -124,30 +137,16 @@ function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets
       }
     };
     walk(lib.json.library.statements);
-    for (const path of includes.values()) {
-      const inc = elm.get(path);
-      if (inc) visit(inc);
-    }
-  };
-  visit(root);
+  }
   return out;
 }
 
 /** Every code of every value set the library and its includes reference. */
 function valueSetCodesOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Set<string> {
   const out = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (lib: ElmLibrary) => {
-    const name = lib.json.library.identifier.id as string;
-    if (seen.has(name)) return;
-    seen.add(name);
+  for (const lib of withIncludes(root, elm)) {
     for (const def of lib.json.library.valueSets?.def ?? []) for (const c of valueSets.get(def.id)?.codes ?? []) out.add(`${c.system}|${c.code}`);
-    for (const inc of lib.json.library.includes?.def ?? []) {
-      const l = elm.get(inc.path);
-      if (l) visit(l);
-    }
-  };
-  visit(root);
+  }
   return out;
 }
 
@@ -291,6 +290,7 @@ export function loadPolicies(cardsDir: string, elmDir: string, valueSets: ValueS
       file,
       library: new Library(lib.json, repository),
       triggerCodes: triggerKeys(trigger.codes),
+      triggerNames: definition.triggers.names.map((n) => new RegExp(`\\b${n.replace(/[^a-z0-9]/gi, '')}\\b`, 'i')),
       orderReader,
       retrievable: retrievableOf(lib, elm, byUrl),
       ...(definition.medicationsOnlyThroughValueSets === true ? { medicationCodes: valueSetCodesOf(lib, elm, byUrl) } : {}),

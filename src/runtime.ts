@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PolicyEvaluator } from './evaluate';
-import { FhirDataSource } from './fhir-data-source';
+import { FhirRecords } from './fhir-record';
 import { loadPolicies, type Policy } from './policies';
 import { buildCodeService, loadValueSets, type ValueSetEntry } from './terminology';
 
@@ -31,6 +31,6 @@ export interface Runtime {
 export function loadRuntime(paths: ContentPaths = DEFAULT_CONTENT): Runtime {
   const valueSets = loadValueSets(paths.valueSetDir);
   const policies = loadPolicies(paths.cardsDir, paths.elmDir, valueSets);
-  const evaluator = new PolicyEvaluator(buildCodeService(valueSets), new FhirDataSource());
+  const evaluator = new PolicyEvaluator(buildCodeService(valueSets), FhirRecords.forR4());
   return { policies, valueSets, evaluator };
 }

@@ -64,9 +64,9 @@ function codingsOf(c: CodeableConcept | undefined): Coding[] {
   return Array.isArray(c?.coding) ? c.coding.filter((x): x is Coding => typeof x === 'object' && x !== null) : [];
 }
 
-function namesDrug(concepts: CodeableConcept[], names: string[]): boolean {
+function namesDrug(concepts: CodeableConcept[], names: RegExp[]): boolean {
   const texts = concepts.flatMap((c) => [c.text, ...codingsOf(c).map((x) => x.display)]).filter((t): t is string => typeof t === 'string' && t !== '');
-  return texts.some((t) => names.some((n) => new RegExp(`\\b${n.replace(/[^a-z0-9]/gi, '')}\\b`, 'i').test(t)));
+  return texts.some((t) => names.some((n) => n.test(t)));
 }
 
 /**
@@ -92,7 +92,7 @@ export function selectPolicies(orders: MedicationRequest[], policies: Policy[], 
       continue;
     }
     for (const policy of policies) {
-      if (namesDrug(concepts, policy.definition.triggers.names)) matches.push({ policy, order, matchedBy: 'name' });
+      if (namesDrug(concepts, policy.triggerNames)) matches.push({ policy, order, matchedBy: 'name' });
     }
   }
   return matches;
