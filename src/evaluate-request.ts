@@ -3,7 +3,8 @@ import { BadRequestError } from './errors';
 import type { PolicyResult } from './evaluate';
 import { collectResources } from './patient-data';
 import type { Runtime } from './runtime';
-import { draftMedicationRequests, type ScenarioRequest } from './scenarios';
+import { draftMedicationRequests } from './hooks';
+import type { ScenarioRequest } from './scenarios';
 import { selectPolicies } from './select-policies';
 
 export interface OrderResult {

@@ -199,3 +199,10 @@ export function discoveryDocument(service: ServiceDefinition) {
     ],
   };
 }
+
+/** The MedicationRequests among a draftOrders Bundle. */
+export function draftMedicationRequests(draftOrders: Bundle | undefined): MedicationRequest[] {
+  return (draftOrders?.entry ?? [])
+    .map((e) => e.resource)
+    .filter((r): r is MedicationRequest => r?.resourceType === 'MedicationRequest');
+}

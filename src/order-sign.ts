@@ -5,12 +5,11 @@ import type { EvaluationInput, PolicyResult } from './evaluate';
 import type { Metrics } from './metrics';
 import type { Policy } from './policies';
 import { BadRequestError } from './errors';
-import { coverageInformationWanted, parseOrderSignRequest } from './hooks';
+import { coverageInformationWanted, draftMedicationRequests, parseOrderSignRequest } from './hooks';
 import type { Logger } from './log';
 import { gatherPatientData } from './patient-data';
 import { coverageAction, coverageInformation, renderCard, renderErrorCard, type Card, type RenderContext, type SystemAction } from './render';
 import type { Runtime } from './runtime';
-import { draftMedicationRequests } from './scenarios';
 import { selectPolicies } from './select-policies';
 import type { ServiceDefinition } from './service-definition';
 

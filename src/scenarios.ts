@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Bundle, MedicationRequest } from 'fhir/r4';
+import type { Bundle } from 'fhir/r4';
 import { BadRequestError } from './errors';
 
 /**
@@ -62,11 +62,4 @@ export function readJsonFile(file: string): unknown {
   } catch (e) {
     throw new BadRequestError(`${file}: not readable JSON (${(e as Error).message})`);
   }
-}
-
-/** The MedicationRequests among a draftOrders Bundle. */
-export function draftMedicationRequests(draftOrders: Bundle | undefined): MedicationRequest[] {
-  return (draftOrders?.entry ?? [])
-    .map((e) => e.resource)
-    .filter((r): r is MedicationRequest => r?.resourceType === 'MedicationRequest');
 }

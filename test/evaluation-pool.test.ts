@@ -2,7 +2,8 @@ import path from 'node:path';
 import { EvaluationPool } from '../src/evaluation-pool';
 import { patientBundleFromPrefetch } from '../src/evaluate-request';
 import { DEFAULT_CONTENT, loadRuntime } from '../src/runtime';
-import { draftMedicationRequests, readJsonFile, resolveRelativeDates, type Scenario } from '../src/scenarios';
+import { draftMedicationRequests } from '../src/hooks';
+import { readJsonFile, resolveRelativeDates, type Scenario } from '../src/scenarios';
 
 /** Evaluation in worker threads gives the same results as in process, and survives a dead worker. */
 const runtime = loadRuntime();
