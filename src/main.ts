@@ -1,58 +1,87 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps } from './app';
-import { createDemoFhirServer, readSeedBundles } from './demo/fhir-server';
-import { createTryPage } from './demo/try-page';
-import { readConfig } from './config';
-import { FeedbackStore } from './feedback';
-import { createLogger } from './log';
-import { EvaluationPool } from './evaluation-pool';
-import { Metrics } from './metrics';
-import { loadRuntime } from './runtime';
-import { loadServiceDefinition } from './service-definition';
+import type express from 'express';
+import { FileFeedbackStore } from './adapters/file/feedback-store';
+import { EvaluationPool } from './engine/pool/pool';
+import { createApp } from './http/app';
+import { readConfig, type Config } from './platform/config';
+import { createLogger, type Logger } from './platform/log';
+import { Metrics } from './platform/metrics';
+import { loadContent, type Content } from './services/content';
+import { handleOrderSign, type OrderSignDeps } from './services/order-sign';
+import { ServiceRegistry } from './services/registry';
 
-/** The only module with side effects: read config, load content, create the app, listen. */
-async function main(): Promise<void> {
+export interface StartOptions {
+  /** Routers mounted before the service's own (the demo's). Built from the loaded content. */
+  routers?: (content: Content) => Promise<{ path: string; router: express.Router }[]>;
+  /** Extra fields for the "listening" log line. */
+  describe?: (port: number) => Record<string, unknown>;
+}
+
+/** The order-sign dependencies, built once: evaluation in the pool once its workers are ready. */
+function orderSignDeps(config: Readonly<Config>, content: Content, log: Logger, metrics: Metrics, pool?: EvaluationPool): OrderSignDeps {
+  const inProcess = content.engine.evaluator.evaluate;
+  const { limits } = config;
+  return {
+    service: content.service,
+    policies: content.policies,
+    evaluator: () => (pool?.isReady ? pool.evaluate : inProcess),
+    gather: { allowedFhirServers: config.allowedFhirServers, timeoutMs: config.fhirTimeoutMs, maxPages: config.fhirMaxPages, maxResponseBytes: limits.fhirMaxResponseBytes, maxResources: limits.fhirMaxResources },
+    limits: { maxDraftOrders: limits.maxDraftOrders, maxPrefetchResources: limits.maxPrefetchResources },
+    log,
+    metrics,
+    now: () => new Date(),
+  };
+}
+
+/** The composition root: read config → load content → adapters → createApp → listen. */
+export async function startService(options: StartOptions = {}): Promise<http.Server> {
   const config = readConfig();
   const log = createLogger(config.logLevel);
   const started = Date.now();
-  const runtime = loadRuntime(config.content);
-  const service = loadServiceDefinition(config.serviceFile, runtime.policies);
-  let demo: AppDeps['demo'];
-  if (config.demo) {
-    // The embedded FHIR server is only needed when the page is not pointed at another one.
-    let fhirServer;
-    if (!config.demoFhirServer) {
-      const fhir = createDemoFhirServer();
-      await fhir.load(readSeedBundles(new Date()));
-      fhirServer = fhir.router;
-    }
-    demo = { tryPage: createTryPage({ serviceId: service.id, ...(config.demoFhirServer ? { fhirServer: config.demoFhirServer } : {}) }), ...(fhirServer ? { fhirServer } : {}) };
-  }
+  const content = loadContent(config.content);
+  const metrics = new Metrics({ defaultMetrics: true });
   const pool = config.evaluationWorkers > 0 ? new EvaluationPool(config.evaluationWorkers, config.content) : undefined;
   // The service answers at once; requests use the workers as soon as they have loaded the content.
   pool?.ready().then(
     () => log.info('evaluation-workers-ready', { workers: config.evaluationWorkers }),
     (e: unknown) => log.error('evaluation-workers-failed', { error: (e as Error).message }),
   );
+  const deps = orderSignDeps(config, content, log, metrics, pool);
+  const registry = new ServiceRegistry([{ definition: content.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) }]);
   const state = { ready: true };
-  const metrics = new Metrics({ defaultMetrics: true });
-  const app = createApp({ runtime, service, config, log, metrics, state, ...(pool ? { pool } : {}), feedback: new FeedbackStore(config.feedbackLog), ...(demo ? { demo } : {}) });
-  const server = app.listen(config.port, config.host, () => {
-    const port = (server.address() as AddressInfo).port;
-    log.info('listening', {
-      url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/cds-services`,
-      policies: runtime.policies.map((p) => p.definition.id),
-      demo: config.demo ? `http://localhost:${port}/try` : 'off',
-      evaluationWorkers: config.evaluationWorkers,
-      auth: config.auth.enabled ? `on (${config.auth.clients.length} client(s))` : 'off',
-      startupMs: Date.now() - started,
+  const feedback = new FileFeedbackStore(config.feedbackLog);
+  const routers = (await options.routers?.(content)) ?? [];
+  const app = createApp({ registry, policies: content.policies, feedback, config, log, metrics, state, routers });
+  const server = http.createServer(app);
+  await listen(server, config);
+  const port = (server.address() as AddressInfo).port;
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  log.info('listening', {
+    url: `http://${shown}:${port}/cds-services`,
+    policies: content.policies.map((p) => p.definition.id),
+    evaluationWorkers: config.evaluationWorkers,
+    auth: config.auth.enabled ? `on (${config.auth.clients.length} client(s))` : 'off',
+    ...options.describe?.(port),
+    startupMs: Date.now() - started,
+  });
+  stopOnSignals(server, config, log, state, pool);
+  return server;
+}
+
+/** Listens, or fails with the address that could not be used. */
+function listen(server: http.Server, config: Readonly<Config>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      reject(new Error(`cannot listen on ${config.host}:${config.port}: ${why} (set PORT or HOST)`));
     });
+    server.listen(config.port, config.host, () => resolve());
   });
-  server.on('error', (e) => {
-    console.error(`cannot listen on ${config.host}:${config.port}: ${e.message}`);
-    process.exit(1);
-  });
-  // Graceful shutdown: stop accepting, report not ready, let in-flight requests finish.
+}
+
+/** Graceful shutdown: stop accepting, report not ready, let in-flight requests finish. */
+function stopOnSignals(server: http.Server, config: Readonly<Config>, log: Logger, state: { ready: boolean }, pool?: EvaluationPool): void {
   const stop = (signal: string) => {
     if (!state.ready) return;
     state.ready = false;
@@ -71,7 +100,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((e: unknown) => {
-  console.error(`cannot start: ${(e as Error).message}`);
-  process.exit(1);
-});
+/** Runs `start` as the process's entry: any failure prints one line and exits 1. */
+export function runMain(start: () => Promise<unknown>): void {
+  start().catch((e: unknown) => {
+    console.error(`cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  });
+}
+
+if (require.main === module) runMain(() => startService());

@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createApp } from '../../src/app';
-import { readConfig } from '../../src/config';
-import { createDemoFhirServer, readSeedBundles } from '../../src/demo/fhir-server';
-import { createTryPage } from '../../src/demo/try-page';
-import { FeedbackStore } from '../../src/feedback';
-import { createLogger } from '../../src/log';
-import { loadRuntime } from '../../src/runtime';
-import { loadServiceDefinition } from '../../src/service-definition';
+import { createDemoFhirServer, readSeedBundles } from '../../demo/fhir-server';
+import { demoRouter } from '../../demo/router';
+import { createLogger } from '../../src/platform/log';
+import { content, testApp } from '../http/helpers';
 
 /**
  * The try page driven like a clinician would, in headless Chromium: pick a demo patient, sign the
@@ -31,15 +26,12 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  const config = readConfig({ LOG_LEVEL: 'silent', FEEDBACK_LOG: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-e2e-')), 'f.jsonl') });
-  const runtime = loadRuntime(config.content);
-  const service = loadServiceDefinition(config.serviceFile, runtime.policies);
+  const { service } = content();
   const fhir = createDemoFhirServer();
   await fhir.load(readSeedBundles(new Date()));
-  const app = createApp({
-    runtime, service, config, log: createLogger('silent'), feedback: new FeedbackStore(config.feedbackLog),
-    demo: { tryPage: createTryPage({ serviceId: service.id }), fhirServer: fhir.router },
-  });
+  // The demo entry's composition, on the real clock (the seed's dates are relative to now).
+  const router = demoRouter({ serviceId: service.id, fhir: fhir.router });
+  const { app } = testApp({ fhirTimeoutMs: 8000 }, { log: createLogger('silent'), routers: [{ path: '/', router }], now: () => new Date() });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { createApp } from '../../src/app';
-import { createDemoFhirServer, readSeedBundles } from '../../src/demo/fhir-server';
-import { createTryPage, readDemoPatients } from '../../src/demo/try-page';
-import { FeedbackStore } from '../../src/feedback';
-import { createLogger } from '../../src/log';
-import { content, testApp, testConfig } from './helpers';
+import { createDemoFhirServer, readSeedBundles } from '../../demo/fhir-server';
+import { demoRouter } from '../../demo/router';
+import { readDemoPatients } from '../../demo/try-page';
+import { createLogger } from '../../src/platform/log';
+import { content, NOW, testApp } from './helpers';
 
 /**
  * Demo mode end to end over real HTTP: every demo patient signed against the embedded FHIR server
@@ -18,15 +17,11 @@ let base: string;
 const patients = readDemoPatients();
 
 beforeAll(async () => {
-  const { runtime, service } = content();
+  const { service } = content();
   const fhir = createDemoFhirServer();
-  await fhir.load(readSeedBundles(new Date()));
-  const { feedbackFile } = testApp();
-  const app = createApp({
-    runtime, service, log: createLogger('silent'), feedback: new FeedbackStore(feedbackFile),
-    config: testConfig({ fhirTimeoutMs: 5000, feedbackLog: feedbackFile, demo: true }),
-    demo: { tryPage: createTryPage({ serviceId: service.id }), fhirServer: fhir.router },
-  });
+  await fhir.load(readSeedBundles(NOW));
+  // The demo entry's composition: the service app with the demo router mounted first.
+  const { app } = testApp({ fhirTimeoutMs: 5000 }, { log: createLogger('silent'), routers: [{ path: '/', router: demoRouter({ serviceId: service.id, fhir: fhir.router }) }] });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

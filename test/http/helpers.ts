@@ -1,63 +1,69 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readConfig, type Config } from '../../src/config';
-import { createApp } from '../../src/app';
-import { FeedbackStore } from '../../src/feedback';
-import { createLogger } from '../../src/log';
-import { DEFAULT_CONTENT, loadRuntime, type Runtime } from '../../src/runtime';
-import { loadServiceDefinition, type ServiceDefinition } from '../../src/service-definition';
-import { readJsonFile, resolveRelativeDates, type Scenario } from '../../src/scenarios';
+import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
+import { createApp, type AppDeps } from '../../src/http/app';
+import { readConfig, type Config } from '../../src/platform/config';
+import { createLogger } from '../../src/platform/log';
+import { Metrics } from '../../src/platform/metrics';
+import type { Content } from '../../src/services/content';
+import type { Evaluate } from '../../src/engine/evaluator';
+import { handleOrderSign, type OrderSignDeps } from '../../src/services/order-sign';
+import { ServiceRegistry } from '../../src/services/registry';
+import type { Clock } from '../../src/ports';
+import { content, NOW } from '../support';
 
-export const NOW = new Date('2026-06-15T12:00:00.000Z');
-export const PATIENTS = path.join(__dirname, '..', 'patients');
+export { allScenarioFiles, clone, content, NOW, PATIENTS, scenario } from '../support';
 
-let shared: { runtime: Runtime; service: ServiceDefinition } | undefined;
-
-/** Content is loaded once per test file, as the service does at startup. */
-export function content() {
-  if (!shared) {
-    const runtime = loadRuntime();
-    shared = { runtime, service: loadServiceDefinition(path.join(DEFAULT_CONTENT.cardsDir, 'service.json'), runtime.policies) };
-  }
-  return shared;
+/** The defaults the service starts with (auth off), made quick for tests. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...readConfig({ AUTH: 'off', LOG_LEVEL: 'debug' }), fhirTimeoutMs: 2000, fhirMaxPages: 5, evaluationWorkers: 0, ...overrides };
 }
 
-/** The defaults the service starts with (demo and auth off), made quick for tests. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...readConfig({ DEMO: 'off', AUTH: 'off', LOG_LEVEL: 'debug' }), fhirTimeoutMs: 2000, fhirMaxPages: 5, evaluationWorkers: 0, ...overrides };
+/** The order-sign dependencies main builds, from a config (evaluation in process unless given). */
+export function orderSignDeps(config: Config, from: Content, log: AppDeps['log'], evaluate?: Evaluate, now: Clock = () => NOW): OrderSignDeps {
+  const { limits } = config;
+  return {
+    service: from.service,
+    policies: from.policies,
+    evaluator: () => evaluate ?? from.engine.evaluator.evaluate,
+    gather: { allowedFhirServers: config.allowedFhirServers, timeoutMs: config.fhirTimeoutMs, maxPages: config.fhirMaxPages, maxResponseBytes: limits.fhirMaxResponseBytes, maxResources: limits.fhirMaxResources },
+    limits: { maxDraftOrders: limits.maxDraftOrders, maxPrefetchResources: limits.maxPrefetchResources },
+    log,
+    now,
+  };
 }
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   logs: string[];
   feedbackFile: string;
-  runtime: Runtime;
-  service: ServiceDefinition;
+  content: Content;
   url: string;
 }
 
-export function testApp(overrides: Partial<Config> = {}): TestApp {
-  const { runtime, service } = content();
+export interface TestAppOptions {
+  evaluate?: Evaluate;
+  routers?: AppDeps['routers'];
+  log?: AppDeps['log'];
+  /** The clock; default the fixed test clock. */
+  now?: Clock;
+}
+
+/** The app as main composes it, with a temp feedback file, captured logs and the fixed clock. */
+export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): TestApp {
+  const loaded = content();
   const logs: string[] = [];
   const feedbackFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-feedback-')), 'feedback.jsonl');
   const config = testConfig({ feedbackLog: feedbackFile, ...overrides });
-  const app = createApp({ runtime, service, config, log: createLogger('debug', (l) => logs.push(l)), feedback: new FeedbackStore(feedbackFile), now: () => NOW });
-  return { app, logs, feedbackFile, runtime, service, url: `/cds-services/${service.id}` };
-}
-
-/** A scenario with its relative dates resolved against the fixed test clock. */
-export function scenario(relative: string): Scenario {
-  return resolveRelativeDates(readJsonFile(path.join(PATIENTS, relative)) as Scenario, NOW);
-}
-
-export function allScenarioFiles(): string[] {
-  return fs
-    .readdirSync(PATIENTS)
-    .flatMap((dir) => fs.readdirSync(path.join(PATIENTS, dir)).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f)))
-    .sort();
-}
-
-export function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
+  const log = options.log ?? createLogger('debug', (l) => logs.push(l));
+  const now = options.now ?? (() => NOW);
+  const metrics = new Metrics();
+  const deps = { ...orderSignDeps(config, loaded, log, options.evaluate, now), metrics };
+  const registry = new ServiceRegistry([{ definition: loaded.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) }]);
+  const app = createApp({
+    registry, policies: loaded.policies, config, log, metrics, feedback: new FileFeedbackStore(feedbackFile), now,
+    ...(options.routers ? { routers: options.routers } : {}),
+  });
+  return { app, logs, feedbackFile, content: loaded, url: `/cds-services/${loaded.service.id}` };
 }

@@ -1,14 +1,15 @@
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import request from 'supertest';
-import { FeedbackStore } from '../../src/feedback';
-import { clone, NOW, scenario, testApp } from './helpers';
+import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
+import type { Evaluate } from '../../src/engine/evaluator';
+import { clone, content, NOW, scenario, testApp } from './helpers';
 
 const ELREXFIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
 const BLINCYTO = 'CC-0126/met-relapsed-cd19-positive.json';
 
 describe('discovery', () => {
-  const { app, service } = testApp();
+  const { app, content: { service } } = testApp();
 
   it('lists one order-sign service covering both policies, with prefetch templates', async () => {
     const res = await request(app).get('/cds-services').expect(200).expect('Content-Type', /json/);
@@ -40,7 +41,13 @@ describe('discovery', () => {
 });
 
 describe('order-sign cards', () => {
-  const { app, url, runtime, logs } = testApp();
+  // The failure test swaps in an evaluator that fails for one library; all others run as normal.
+  let failing: string | undefined;
+  const evaluate: Evaluate = async (program, input, expressions) => {
+    if (program.name === failing) throw new Error(`library ${program.name} failed: boom`);
+    return content().engine.evaluator.evaluate(program, input, expressions);
+  };
+  const { app, url, logs } = testApp({}, { evaluate });
 
   it('renders a card with summary, markdown detail, source, link and the machine-readable result', async () => {
     const s = scenario(ELREXFIO);
@@ -117,11 +124,7 @@ describe('order-sign cards', () => {
     const body = clone(e);
     body.context.draftOrders.entry!.push({ resource: b.context.draftOrders.entry![0]!.resource! });
     body.prefetch = { ...b.prefetch, ...e.prefetch };
-    const original = runtime.evaluator.evaluate.bind(runtime.evaluator);
-    const spy = jest.spyOn(runtime.evaluator, 'evaluate').mockImplementation(async (policy, input) => {
-      if (policy.definition.id === 'CC-0126') throw new Error('library BlincytoPriorAuth failed: boom');
-      return original(policy, input);
-    });
+    failing = content().policies.find((p) => p.definition.id === 'CC-0126')!.program.name;
     try {
       const res = await request(app).post(url).send(body).expect(200);
       const byPolicy = Object.fromEntries(res.body.cards.map((c: any) => [c.extension['prior-auth-criteria'].policy, c]));
@@ -134,7 +137,7 @@ describe('order-sign cards', () => {
       expect(JSON.stringify(res.body)).not.toMatch(/boom/);
       expect(logs.some((l) => /policy-evaluation-failed/.test(l) && /boom/.test(l))).toBe(true);
     } finally {
-      spy.mockRestore();
+      failing = undefined;
     }
   });
 });
@@ -213,7 +216,7 @@ describe('feedback', () => {
       ],
     };
     await request(app).post(`${url}/feedback`).send(body).expect(200);
-    const stored = await new FeedbackStore(feedbackFile).readAll();
+    const stored = await new FileFeedbackStore(feedbackFile).readAll();
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ card: '9368d37b-283f-44a0-93ea-547cebab93ed', outcome: 'overridden', overrideReason: { userComment: 'ECOG in paper chart' } });
     expect(stored[1]).toMatchObject({ outcome: 'accepted', receivedAt: NOW.toISOString() });

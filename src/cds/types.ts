@@ -1,0 +1,56 @@
+import type { Bundle, MedicationRequest } from 'fhir/r4';
+
+/** CDS Hooks 2.0 fhirAuthorization. The token is never logged or echoed. */
+export interface FhirAuthorization {
+  access_token: string;
+  token_type: string;
+  expires_in?: number;
+  scope?: string;
+  subject?: string;
+  patient?: string;
+}
+
+/** A validated order-sign request (CDS Hooks 2.0). */
+export interface OrderSignRequest {
+  hook: 'order-sign';
+  hookInstance: string;
+  fhirServer?: string;
+  fhirAuthorization?: FhirAuthorization;
+  context: { userId: string; patientId: string; encounterId?: string; draftOrders: Bundle };
+  prefetch: Record<string, unknown>;
+  extension?: Record<string, unknown>;
+}
+
+export type Indicator = 'info' | 'warning' | 'critical';
+
+/** CDS Hooks 2.0 card; services put their machine-readable results in `extension`. */
+export interface Card {
+  uuid: string;
+  summary: string;
+  detail: string;
+  indicator: Indicator;
+  source: { label: string; url?: string; topic?: { system: string; code: string; display: string } };
+  links?: { label: string; url: string; type: 'absolute' }[];
+  extension?: Record<string, unknown>;
+}
+
+export interface SystemAction {
+  type: 'update';
+  description: string;
+  resource: MedicationRequest;
+}
+
+/** The CDS Hooks response of a service call. */
+export interface CdsResponse {
+  cards: Card[];
+  systemActions: SystemAction[];
+}
+
+/** One CDS Hooks 2.0 feedback item. */
+export interface FeedbackItem {
+  card: string;
+  outcome: 'accepted' | 'overridden';
+  outcomeTimestamp: string;
+  acceptedSuggestions?: { id: string }[];
+  overrideReason?: { reason?: { system?: string; code?: string; display?: string }; userComment?: string };
+}

@@ -1,0 +1,48 @@
+import express from 'express';
+import helmet from 'helmet';
+import type { Config } from '../platform/config';
+import { NotFoundError } from '../platform/errors';
+import type { Logger } from '../platform/log';
+import { Metrics } from '../platform/metrics';
+import type { Policy } from '../policy/load';
+import type { Clock, FeedbackSink } from '../ports';
+import type { ServiceRegistry } from '../services/registry';
+import { cdsRouter } from './cds-router';
+import { errorHandler } from './errors';
+import { cors, mountedAt, timing } from './middleware';
+import { opsRouter } from './ops-router';
+import { policyRouter } from './policy-router';
+
+export interface AppDeps {
+  registry: ServiceRegistry;
+  policies: Policy[];
+  feedback: FeedbackSink;
+  config: Readonly<Config>;
+  log: Logger;
+  now?: Clock;
+  metrics?: Metrics;
+  /** Set ready=false while shutting down: /ready then answers 503. */
+  state?: { ready: boolean };
+  /** Routers mounted before the service's own (e.g. the demo's try page and FHIR server). */
+  routers?: { path: string; router: express.Router }[];
+}
+
+/** The app: middleware, routers and the one error handler. No listening here. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  const metrics = deps.metrics ?? new Metrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(cors);
+  // Security headers; the JSON API is read cross-origin by sandboxes, so resources stay shareable.
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, crossOriginOpenerPolicy: false }));
+  app.use(timing(metrics));
+  for (const { path, router } of deps.routers ?? []) app.use(path, router);
+  app.use(opsRouter({ metrics, state: deps.state ?? { ready: true }, policyIds: deps.policies.map((p) => p.definition.id) }));
+  app.use(policyRouter(deps.policies));
+  const { registry, feedback, config, log } = deps;
+  app.use('/cds-services', mountedAt('/cds-services'), cdsRouter({ registry, feedback, config, log, now: deps.now ?? (() => new Date()) }));
+  app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.log, deps.config.bodyLimitBytes));
+  return app;
+}

@@ -1,0 +1,59 @@
+import { BusyError, TooManyRequestsError } from '../platform/errors';
+
+/**
+ * At most `max` tasks run at once; up to `queue` more wait their turn; beyond that the caller gets
+ * a 503 at once (no unbounded queue).
+ */
+export class ConcurrencyGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly max: number,
+    private readonly queue: number,
+  ) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) {
+      if (this.waiting.length >= this.queue) throw new BusyError(1);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** Fixed one-minute windows per client key; over the limit → 429 with Retry-After. */
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(key: string): void {
+    if (this.perMinute <= 0) return;
+    const t = this.now();
+    const start = t - (t % 60_000);
+    let w = this.windows.get(key);
+    if (!w || w.start !== start) {
+      if (this.windows.size > 10_000) for (const [k, v] of this.windows) if (v.start !== start) this.windows.delete(k);
+      w = { start, count: 0 };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    if (w.count > this.perMinute) throw new TooManyRequestsError((start + 60_000 - t) / 1000);
+  }
+}

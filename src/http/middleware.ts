@@ -1,0 +1,57 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { UnsupportedMediaTypeError } from '../platform/errors';
+import type { Metrics } from '../platform/metrics';
+
+/** CORS for browser-based sandboxes: any origin, the headers CDS clients send, on every response. */
+export function cors(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept');
+  res.setHeader('Access-Control-Max-Age', '600');
+  if (req.method === 'OPTIONS') {
+    res.status(204).end();
+    return;
+  }
+  next();
+}
+
+/** Counts and times every request by route and status. */
+export function timing(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // A router's base URL is gone once it has passed an error on, so routers record their mount point.
+      const base = typeof res.locals.mount === 'string' ? res.locals.mount : req.baseUrl;
+      const route = req.route?.path ? `${base}${String(req.route.path)}` : req.path.startsWith('/demo/fhir') ? '/demo/fhir' : 'other';
+      const labels = { route, status: String(res.statusCode) };
+      metrics.requests.inc(labels);
+      metrics.requestSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+}
+
+/** Records where a router is mounted, for the metrics' route label. */
+export function mountedAt(mount: string) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    res.locals.mount = mount;
+    next();
+  };
+}
+
+/** A JSON body (application/json or application/*+json) up to the limit; anything else is a 415. */
+export function jsonBody(limitBytes: number) {
+  const parse = express.json({ limit: limitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  return [
+    (req: Request, _res: Response, next: NextFunction) => {
+      if (!req.is(['application/json', 'application/*+json'])) next(new UnsupportedMediaTypeError('send the body as JSON (Content-Type: application/json)'));
+      else next();
+    },
+    parse,
+  ];
+}
+
+/** The absolute base URL of this service as the caller reached it (for card links). */
+export function baseUrlOf(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}

@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_CONTENT, REPO_ROOT, type ContentPaths } from './paths';
+
+/** A CDS client (an EHR) trusted to call the service. */
+export interface TrustedClient {
+  /** The JWT issuer it signs with (`iss`). */
+  iss: string;
+  /** Where its public keys are (JWKS URL). */
+  jwksUrl?: string;
+  /** `jku` header values accepted from this client (exact URLs); any other jku is never fetched. */
+  jkuAllow?: string[];
+  /** FHIR servers this client may send as fhirServer (base URLs, prefix match); default: the global list. */
+  fhirServers?: string[];
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Time budget for all FHIR server calls of one request, in milliseconds. */
+  fhirTimeoutMs: number;
+  /** Most search pages followed per prefetch key. */
+  fhirMaxPages: number;
+  /** FHIR server base URLs the service may call (prefix match); ['*'] allows any http(s) server. */
+  allowedFhirServers: string[];
+  logLevel: LogLevel;
+  content: ContentPaths;
+  /** The service definition (discovery, prefetch). */
+  serviceFile: string;
+  /** Append-only JSON-lines file where feedback is kept. */
+  feedbackLog: string;
+  /** CDS Hooks client authentication (JWT); on by default in production (NODE_ENV=production). */
+  auth: { enabled: boolean; clients: TrustedClient[]; clockSkewSeconds: number; jwksCooldownSeconds?: number };
+  /** The service's public base URL; JWT `aud` must be `${publicBaseUrl}/cds-services/{id}`. */
+  publicBaseUrl?: string;
+  limits: {
+    maxDraftOrders: number;
+    maxPrefetchResources: number;
+    /** Most resources fetched from a FHIR server for one request. */
+    fhirMaxResources: number;
+    /** Largest FHIR response body read, in bytes. */
+    fhirMaxResponseBytes: number;
+    maxConcurrent: number;
+    maxQueue: number;
+    ratePerMinute: number;
+  };
+  /** How long shutdown waits for in-flight requests. */
+  shutdownGraceMs: number;
+  /** Worker threads that evaluate policies; 0 = on the main thread. */
+  evaluationWorkers: number;
+}
+
+/** A setting that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+function bytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigError(name, `must be a size such as 5mb, 512kb or 1048576, got "${raw}"`);
+  const n = Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1);
+  if (n < 1024 || n > 100 * 1024 * 1024) throw new ConfigError(name, 'must be between 1kb and 100mb');
+  return n;
+}
+
+export function servers(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
+  return raw.split(',').map((s) => {
+    const v = s.trim();
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw new ConfigError(name, `"${v}" is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, `"${v}" must be http or https`);
+    return v.replace(/\/+$/, '');
+  });
+}
+
+function trustedClients(env: NodeJS.ProcessEnv): TrustedClient[] {
+  let raw: string | undefined = env.CDS_CLIENTS;
+  let name = 'CDS_CLIENTS';
+  if (env.CDS_CLIENTS_FILE) {
+    name = 'CDS_CLIENTS_FILE';
+    try {
+      raw = fs.readFileSync(env.CDS_CLIENTS_FILE, 'utf8');
+    } catch (e) {
+      throw new ConfigError(name, `cannot read ${env.CDS_CLIENTS_FILE}: ${(e as Error).message}`);
+    }
+  }
+  if (raw === undefined || raw.trim() === '') return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a JSON array of clients');
+  }
+  if (!Array.isArray(list)) throw new ConfigError(name, 'must be a JSON array of clients');
+  return list.map((c: Record<string, unknown>, i) => {
+    const at = `${name}[${i}]`;
+    if (typeof c?.iss !== 'string' || c.iss === '') throw new ConfigError(name, `${at}.iss must be the client's JWT issuer`);
+    const urls = (v: unknown, field: string): string[] | undefined => {
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) throw new ConfigError(name, `${at}.${field} must list http(s) URLs`);
+      return (v as string[]).map((u) => u.replace(/\/+$/, ''));
+    };
+    if (c.jwksUrl !== undefined && (typeof c.jwksUrl !== 'string' || !/^https?:\/\//.test(c.jwksUrl))) throw new ConfigError(name, `${at}.jwksUrl must be an http(s) URL`);
+    const jkuAllow = urls(c.jkuAllow, 'jkuAllow');
+    const fhirServers = urls(c.fhirServers, 'fhirServers');
+    if (!c.jwksUrl && !jkuAllow?.length) throw new ConfigError(name, `${at} needs jwksUrl or jkuAllow`);
+    return {
+      iss: c.iss,
+      ...(typeof c.jwksUrl === 'string' ? { jwksUrl: c.jwksUrl } : {}),
+      ...(jkuAllow ? { jkuAllow: c.jkuAllow as string[] } : {}),
+      ...(fhirServers ? { fhirServers } : {}),
+    };
+  });
+}
+
+export function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new ConfigError(name, `must be on or off, got "${env[name]}"`);
+}
+
+function dir(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? fallback : path.resolve(raw);
+}
+
+/** Reads the configuration once, from the environment; anything wrong throws a ConfigError. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`);
+  }
+  const cardsDir = dir(env, 'CARDS_DIR', DEFAULT_CONTENT.cardsDir);
+  const production = env.NODE_ENV === 'production';
+  const authEnabled = onOff(env, 'AUTH', production);
+  const clients = trustedClients(env);
+  if (authEnabled && clients.length === 0) throw new ConfigError('CDS_CLIENTS_FILE', 'AUTH is on but no trusted CDS client is configured (CDS_CLIENTS_FILE or CDS_CLIENTS)');
+  const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
+  if (publicBaseUrl) servers({ PUBLIC_BASE_URL: publicBaseUrl }, 'PUBLIC_BASE_URL');
+  return Object.freeze({
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    bodyLimitBytes: bytes(env, 'BODY_LIMIT', 5 * 1024 * 1024),
+    fhirTimeoutMs: integer(env, 'FHIR_TIMEOUT_MS', 8000, 100, 120000),
+    fhirMaxPages: integer(env, 'FHIR_MAX_PAGES', 20, 1, 1000),
+    allowedFhirServers: servers(env, 'ALLOWED_FHIR_SERVERS'),
+    logLevel: logLevel as LogLevel,
+    content: {
+      cardsDir,
+      elmDir: dir(env, 'ELM_DIR', DEFAULT_CONTENT.elmDir),
+      valueSetDir: dir(env, 'VALUESET_DIR', DEFAULT_CONTENT.valueSetDir),
+    },
+    serviceFile: path.join(cardsDir, 'service.json'),
+    feedbackLog: dir(env, 'FEEDBACK_LOG', path.join(REPO_ROOT, 'data', 'feedback.jsonl')),
+    auth: { enabled: authEnabled, clients, clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300) },
+    ...(publicBaseUrl ? { publicBaseUrl: publicBaseUrl.replace(/\/+$/, '') } : {}),
+    limits: {
+      maxDraftOrders: integer(env, 'MAX_DRAFT_ORDERS', 20, 1, 1000),
+      maxPrefetchResources: integer(env, 'MAX_PREFETCH_RESOURCES', 5000, 1, 1_000_000),
+      fhirMaxResources: integer(env, 'FHIR_MAX_RESOURCES', 10000, 1, 1_000_000),
+      fhirMaxResponseBytes: bytes(env, 'FHIR_MAX_RESPONSE_BYTES', 20 * 1024 * 1024),
+      maxConcurrent: integer(env, 'MAX_CONCURRENT', 8, 1, 1000),
+      maxQueue: integer(env, 'MAX_QUEUE', 16, 0, 10000),
+      ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    // One core stays with the event loop (HTTP, JSON, data gathering); the others evaluate.
+    evaluationWorkers: integer(env, 'EVALUATION_WORKERS', Math.max(0, Math.min(4, os.availableParallelism() - 1)), 0, 64),
+  });
+}

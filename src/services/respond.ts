@@ -1,0 +1,44 @@
+import type { Extension, MedicationRequest } from 'fhir/r4';
+import { coverageInformationWanted } from '../cds/parse';
+import type { Card, CdsResponse } from '../cds/types';
+import { renderCard, renderErrorCard } from '../render/cards';
+import { coverageAction, coverageInformation } from '../render/crd-coverage';
+import type { CallContext, OrderSignDeps, OrderSignRun } from './order-sign';
+
+/** respond: a card per evaluation, the CRD annotation per order, one log line for the request. */
+export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'>, run: OrderSignRun, ctx: CallContext): CdsResponse {
+  const { request, data } = run;
+  const coverage = data?.coverage && coverageInformationWanted(request) ? data.coverage : undefined;
+  const today = run.now.toISOString().slice(0, 10);
+  const cards: Card[] = [];
+  const annotations = new Map<MedicationRequest, Extension[]>();
+  const outcomes: Record<string, number> = {};
+  for (const { match, fields, result, error } of run.evaluations) {
+    const id = match.policy.definition.id;
+    const outcome = result?.outcome ?? 'error';
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    deps.metrics?.outcomes.inc({ policy: id, outcome });
+    if (!result) {
+      deps.log.error('policy-evaluation-failed', { hookInstance: request.hookInstance, policy: id, error: error?.message });
+      cards.push(renderErrorCard(match.policy, fields, ctx));
+      continue;
+    }
+    cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx));
+    if (coverage) annotations.set(match.order, [...(annotations.get(match.order) ?? []), coverageInformation(match.policy, result, coverage, today)]);
+  }
+  const systemActions = [...annotations].map(([order, exts]) => coverageAction(order, exts));
+  if (data && data.dropped.otherPatient + data.dropped.wrongType > 0) {
+    deps.log.warn('fhir-resources-dropped', { hookInstance: request.hookInstance, ...data.dropped });
+  }
+  deps.log.info('order-sign', {
+    hookInstance: request.hookInstance,
+    ...(ctx.client ? { client: ctx.client.iss } : {}),
+    policies: run.evaluations.map((e) => `${e.match.policy.definition.id}:${e.result?.outcome ?? 'error'}`),
+    outcomes,
+    fetched: data?.fetched ?? [],
+    cards: cards.length,
+    systemActions: systemActions.length,
+    ms: Date.now() - run.started,
+  });
+  return { cards, systemActions };
+}

@@ -1,0 +1,206 @@
+/**
+ * The benchmark: the real HTTP service (a child process, as `npm start` runs it) under autocannon
+ * on 127.0.0.1, with generated requests of three sizes for both policies, with full prefetch and
+ * with FHIR fallback to a local FHIR server; plus the in-process lower bound.
+ *
+ *   npm run bench                     full run (about 2-3 minutes)
+ *   npm run bench -- --quick          smoke run (realistic size only, 1 s per measurement)
+ *   npm run bench -- --duration 10    seconds per measurement
+ *
+ * Writes bench-results/result.json and bench-results/result.md and prints the table.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import express from 'express';
+import type { Bundle } from 'fhir/r4';
+import { createDemoFhirServer } from '../../demo/fhir-server';
+import { REPO_ROOT } from '../../src/platform/paths';
+import { loadContent, type Content } from '../../src/services/content';
+import { evaluateOrderSign } from '../../src/services/order-sign';
+import { inProcessDeps, LOCAL_CALL } from '../in-process';
+import { BASE_SCENARIOS, syntheticRequest } from './synthetic';
+
+const TARGETS = { p50c1: 5, p99c1: 15, rpsC16: 300, p99c16: 100, coldStartMs: 1500, rssMb: 250 };
+
+interface Row {
+  policy: string;
+  size: number;
+  resources: number;
+  mode: 'prefetch' | 'fhir';
+  c1: { p50: number; p99: number; rps: number };
+  c16: { p50: number; p99: number; rps: number };
+  errors: number;
+  inProcessP50?: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function run(url: string, body: string, connections: number, duration: number) {
+  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration, pipelining: 1 });
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: Math.round(result.requests.average),
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+function peakRssMb(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
+/** The in-process lower bound: the service's own parse → select → gather → evaluate, no HTTP. */
+async function inProcessP50(request: ReturnType<typeof syntheticRequest>['request'], content: Content, now: Date): Promise<number> {
+  const deps = inProcessDeps(content, now);
+  for (let i = 0; i < 20; i++) await evaluateOrderSign(deps, request, LOCAL_CALL);
+  const samples: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const t = performance.now();
+    await evaluateOrderSign(deps, request, LOCAL_CALL);
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return Math.round((samples[50] as number) * 100) / 100;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const duration = Number(arg('--duration') ?? (quick ? 1 : 5));
+  const sizes = quick ? [200] : [10, 200, 1000];
+  const outDir = path.resolve(arg('--out') ?? path.join(REPO_ROOT, 'bench-results'));
+  const now = new Date();
+
+  // A local FHIR server (Medplum's router, in memory) for the fallback runs.
+  const fhir = createDemoFhirServer();
+  const fhirApp = express();
+  fhirApp.use('/fhir', fhir.router);
+  const fhirPort = await freePort();
+  const fhirServer = fhirApp.listen(fhirPort, '127.0.0.1');
+  const fhirBase = `http://127.0.0.1:${fhirPort}/fhir`;
+
+  // The service, started as `npm start` starts it; cold start = spawn → first answered order-sign.
+  const port = await freePort();
+  const serviceUrl = `http://127.0.0.1:${port}/cds-services/prior-auth-criteria`;
+  const started = performance.now();
+  // tsx as a loader (not its CLI, which would add a wrapper process): the pid is the server's.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEMO: 'off', AUTH: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUE: '1000', ALLOWED_FHIR_SERVERS: fhirBase, FEEDBACK_LOG: path.join(outDir, 'feedback.jsonl') },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const first = JSON.stringify(syntheticRequest(Object.keys(BASE_SCENARIOS)[0] as string, 10, now).request);
+  let coldStartMs = NaN;
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(serviceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first });
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        coldStartMs = Math.round(performance.now() - started);
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (Number.isNaN(coldStartMs)) throw new Error('the service did not answer within 6 s');
+
+  const content = loadContent();
+  const rows: Row[] = [];
+  try {
+    for (const policy of Object.keys(BASE_SCENARIOS)) {
+      for (const size of sizes) {
+        const { request, resources } = syntheticRequest(policy, size, now);
+        const lower = await inProcessP50(request, content, now);
+        // Full prefetch.
+        const body = JSON.stringify(request);
+        const c1 = await run(serviceUrl, body, 1, duration);
+        const c16 = await run(serviceUrl, body, 16, duration);
+        rows.push({ policy, size, resources, mode: 'prefetch', c1, c16, errors: c1.errors + c16.errors, inProcessP50: lower });
+        // FHIR fallback: the same patient (its own id) on the local FHIR server, no prefetch.
+        const pid = `bench-${policy.toLowerCase()}-${size}`;
+        const text = JSON.stringify(request).replaceAll('Patient/pt-1', `Patient/${pid}`).replaceAll('"pt-1"', `"${pid}"`);
+        const own = JSON.parse(text);
+        const tx: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [] };
+        const seen = new Set<string>();
+        for (const v of Object.values(own.prefetch as Record<string, any>)) {
+          for (const r of v?.resourceType === 'Bundle' ? (v.entry ?? []).map((e: any) => e.resource) : v ? [v] : []) {
+            const rid = r.resourceType === 'Patient' ? pid : `${pid}-${r.id}`;
+            if (seen.has(`${r.resourceType}/${rid}`)) continue;
+            seen.add(`${r.resourceType}/${rid}`);
+            tx.entry!.push({ resource: { ...r, id: rid }, request: { method: 'PUT', url: `${r.resourceType}/${rid}` } });
+          }
+        }
+        await fhir.load([tx]);
+        delete own.prefetch;
+        own.fhirServer = fhirBase;
+        own.fhirAuthorization = { access_token: 'bench-token', token_type: 'Bearer' };
+        const fbody = JSON.stringify(own);
+        const f1 = await run(serviceUrl, fbody, 1, duration);
+        const f16 = await run(serviceUrl, fbody, 16, duration);
+        rows.push({ policy, size, resources, mode: 'fhir', c1: f1, c16: f16, errors: f1.errors + f16.errors });
+        console.error(`${policy} ${size} done`);
+      }
+    }
+  } finally {
+    const rssMb = peakRssMb(child.pid as number);
+    child.kill('SIGTERM');
+    fhirServer.close();
+    const result = { date: now.toISOString(), machine: machine(), durationSeconds: duration, coldStartMs, peakRssMb: rssMb, targets: TARGETS, rows };
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    const md = markdown(result);
+    fs.writeFileSync(path.join(outDir, 'result.md'), md);
+    console.log(md);
+  }
+}
+
+function machine(): string {
+  const os = require('node:os') as typeof import('node:os');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+function markdown(r: { machine: string; durationSeconds: number; coldStartMs: number; peakRssMb: number; rows: Row[] }): string {
+  const lines = [
+    `Machine: ${r.machine}; ${r.durationSeconds} s per measurement.`,
+    '',
+    `Cold start (process start → first answered order-sign): **${r.coldStartMs} ms** (target ≤ ${TARGETS.coldStartMs}); peak RSS: **${r.peakRssMb} MB** (target ≤ ${TARGETS.rssMb}).`,
+    '',
+    '| Policy | Resources | Data | c=1 p50 ms | c=1 p99 ms | c=16 req/s | c=16 p99 ms | in-process p50 ms | HTTP/in-process | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.rows.map((x) =>
+      `| ${x.policy} | ${x.resources} | ${x.mode} | ${x.c1.p50} | ${x.c1.p99} | ${x.c16.rps} | ${x.c16.p99} | ${x.inProcessP50 ?? ''} | ${x.inProcessP50 ? (x.c1.p50 / x.inProcessP50).toFixed(2) : ''} | ${x.errors} |`,
+    ),
+    '',
+    `Targets (realistic, prefetch): c=1 p50 ≤ ${TARGETS.p50c1} ms, p99 ≤ ${TARGETS.p99c1} ms; c=16 ≥ ${TARGETS.rpsC16} req/s with p99 ≤ ${TARGETS.p99c16} ms.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
