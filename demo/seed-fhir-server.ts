@@ -1,8 +1,8 @@
 /**
- * Loads the demo patients (src/demo/seed/demo-*.json transaction Bundles, relative dates
+ * Loads the demo patients (demo/seed/demo-*.json transaction Bundles, relative dates
  * resolved now) into a FHIR server, once it answers /metadata. Used by docker-compose for HAPI.
  *
- *   npx tsx src/demo/seed-fhir-server.ts http://localhost:8080/fhir [--wait-seconds 300]
+ *   npx tsx demo/seed-fhir-server.ts http://localhost:8080/fhir [--wait-seconds 300]
  */
 import { readSeedBundles } from './fhir-server';
 

@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { MedicationRequest } from 'fhir/r4';
 import { SEED_DIR } from './fhir-server';
 
-/** A demo patient as the try page lists it (src/demo/seed/patients.json). */
+/** A demo patient as the try page lists it (demo/seed/patients.json). */
 export interface DemoPatient {
   id: string;
   name: string;

@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 import { FileFeedbackStore } from './adapters/file/feedback-store';
 import { EvaluationPool } from './engine/pool/pool';
-import { createApp } from './http/app';
+import { createApp, type AppDeps } from './http/app';
 import { readConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
@@ -13,7 +12,7 @@ import { ServiceRegistry } from './services/registry';
 
 export interface StartOptions {
   /** Routers mounted before the service's own (the demo's). Built from the loaded content. */
-  routers?: (content: Content) => Promise<{ path: string; router: express.Router }[]>;
+  routers?: (content: Content) => Promise<NonNullable<AppDeps['routers']>>;
   /** Extra fields for the "listening" log line. */
   describe?: (port: number) => Record<string, unknown>;
 }
@@ -53,7 +52,7 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   const feedback = new FileFeedbackStore(config.feedbackLog);
   const routers = (await options.routers?.(content)) ?? [];
   const app = createApp({ registry, policies: content.policies, feedback, config, log, metrics, state, routers });
-  const server = http.createServer(app);
+  const server = createServer(app, config);
   await listen(server, config);
   const port = (server.address() as AddressInfo).port;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -67,6 +66,23 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   });
   stopOnSignals(server, config, log, state, pool);
   return server;
+}
+
+/**
+ * The HTTP server around the app, with the slow-client limits: headers within HEADERS_TIMEOUT_MS and
+ * the whole request within REQUEST_TIMEOUT_MS, else 408 and the connection closes. Only receiving
+ * the request is timed; a slow answer (a slow FHIR server) is not cut.
+ */
+export function createServer(app: http.RequestListener, config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs'>): http.Server {
+  return http.createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // How often the timeouts are checked (Node's default, 30 s, would let them overrun by that much).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 2)),
+    },
+    app,
+  );
 }
 
 /** Listens, or fails with the address that could not be used. */

@@ -3,7 +3,7 @@ import { coverageInformationWanted } from '../cds/parse';
 import type { Card, CdsResponse } from '../cds/types';
 import { renderCard, renderErrorCard } from '../render/cards';
 import { coverageAction, coverageInformation } from '../render/crd-coverage';
-import type { CallContext, OrderSignDeps, OrderSignRun } from './order-sign';
+import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
 /** respond: a card per evaluation, the CRD annotation per order, one log line for the request. */
 export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'>, run: OrderSignRun, ctx: CallContext): CdsResponse {

@@ -12,11 +12,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import express from 'express';
-import type { Bundle } from 'fhir/r4';
+import type { Bundle, FhirResource } from 'fhir/r4';
 import { createDemoFhirServer } from '../../demo/fhir-server';
 import { REPO_ROOT } from '../../src/platform/paths';
 import { loadContent, type Content } from '../../src/services/content';
@@ -145,8 +146,9 @@ async function main(): Promise<void> {
         const own = JSON.parse(text);
         const tx: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [] };
         const seen = new Set<string>();
-        for (const v of Object.values(own.prefetch as Record<string, any>)) {
-          for (const r of v?.resourceType === 'Bundle' ? (v.entry ?? []).map((e: any) => e.resource) : v ? [v] : []) {
+        for (const v of Object.values(own.prefetch as Record<string, Bundle | FhirResource | null>)) {
+          const resources = v?.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : v ? [v] : [];
+          for (const r of resources) {
             const rid = r.resourceType === 'Patient' ? pid : `${pid}-${r.id}`;
             if (seen.has(`${r.resourceType}/${rid}`)) continue;
             seen.add(`${r.resourceType}/${rid}`);
@@ -178,7 +180,6 @@ async function main(): Promise<void> {
 }
 
 function machine(): string {
-  const os = require('node:os') as typeof import('node:os');
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
