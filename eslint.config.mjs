@@ -39,6 +39,13 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: ['eslint.config.mjs', 'tools/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } }, rules: { 'no-restricted-syntax': 'off' } },
+  {
+    files: ['src/**/*.ts', 'demo/**/*.ts', 'tools/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-require-imports': 'off' } },
   layer(['src/platform/**/*.ts'], except('platform'), 'platform/ imports nothing else of src/.', noExpress),
   layer(['src/engine/**/*.ts'], except('platform', 'engine'), 'engine/ imports only platform/ (it owns its input type).', noExpress),

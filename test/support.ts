@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadContent, type Content } from '../src/services/content';
 import { evaluateOrderSign } from '../src/services/order-sign';
+import type { Policy } from '../src/policy/load';
 import type { PolicyResult } from '../src/policy/result';
 import { inProcessDeps, LOCAL_CALL } from '../tools/in-process';
-import { readScenario, type Scenario } from '../tools/scenarios';
+import { readScenario, type Scenario, type ScenarioExpectation } from '../tools/scenarios';
+import kitFile from './patients/kit.json';
 
 /** The fixed test clock. */
 export const NOW = new Date('2026-06-15T12:00:00.000Z');
@@ -44,4 +46,61 @@ export async function evaluateInProcess(request: unknown, now: Date = NOW, from:
 
 export function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** A criterion status a scenario can expect. */
+export type CriterionStatus = ScenarioExpectation['criteria'][string];
+
+/** A shipped policy as the test kit pins it (test/patients/kit.json). */
+export interface KitPolicy {
+  id: string;
+  /** The criterion ids, in document order. */
+  criteria: string[];
+  /** Per criterion, the statuses a data rule can never produce, and why (see cql/README.md). */
+  impossible: Record<string, { statuses: CriterionStatus[]; reason: string }>;
+}
+
+/** The roles example scenarios play in the tests (the keys of "examples" in test/patients/kit.json). */
+export type ExampleRole = keyof typeof kitFile.examples;
+
+/** The test kit's own content: test/patients/kit.json. */
+export interface Kit {
+  /** The shipped policies in the order the service loads them. */
+  policies: KitPolicy[];
+  /** Scenario paths under test/patients, by role. */
+  examples: Record<ExampleRole, string>;
+}
+
+const STATUSES: readonly string[] = ['met', 'not-met', 'unknown'];
+
+/** The test kit's content (test/patients/kit.json), its statuses checked. */
+export function kit(): Kit {
+  const read = kitFile as unknown as Kit;
+  for (const p of read.policies) {
+    for (const [id, rule] of Object.entries(p.impossible)) {
+      const bad = rule.statuses.filter((st) => !STATUSES.includes(st));
+      if (bad.length > 0) throw new Error(`test/patients/kit.json: ${p.id} ${id}: unknown status ${bad.join(', ')}`);
+    }
+  }
+  return read;
+}
+
+/** The path (under test/patients, as scenario() takes it) of the example scenario for a role. */
+export function example(role: ExampleRole): string {
+  const file = kitFile.examples[role];
+  if (typeof file !== 'string') throw new Error(`test/patients/kit.json: no example "${String(role)}"`);
+  return file;
+}
+
+/** The loaded policy the example scenario for a role is for (its expected.policy). */
+export function examplePolicy(role: ExampleRole, from: Content = content()): Policy {
+  const id = scenario(example(role)).expected.policy;
+  const policy = from.policies.find((p) => p.definition.id === id);
+  if (!policy) throw new Error(`example "${role}" expects policy ${id}, which is not loaded`);
+  return policy;
+}
+
+/** Text to match literally inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,7 +1,7 @@
 /**
  * For policy authors: evaluate the policies on a file and print every criterion.
  *
- *   npm run evaluate -- <file.json> [--policy CC-0248] [--now 2026-01-31T12:00:00Z] [--json]
+ *   npm run evaluate -- <file.json> [--policy <policy-id>] [--now 2026-01-31T12:00:00Z] [--json]
  *
  * The file may be a test scenario (test/patients/...), a whole order-sign request, or a patient
  * Bundle. For a Bundle, the draft order is the MedicationRequest with status "draft" in it (or
@@ -84,9 +84,10 @@ async function evaluations(content: Content, request: ScenarioRequest, args: Arg
   return evaluateMatches(deps.evaluator(), matches, orders, { patientId: parsed.context.patientId, bundle: data.bundle, now: args.now });
 }
 
-const MARK: Record<string, string> = { met: 'MET', 'not-met': 'NOT MET', unknown: 'UNKNOWN' };
+/** The status words (cards/wording/wording.json, evaluateTool.status). */
+type Marks = Content['wording']['evaluateTool']['status'];
 
-function print(e: Evaluation): void {
+function print(e: Evaluation, marks: Marks): void {
   const { order, matchedBy } = e.match;
   const drug = order.medicationCodeableConcept?.text ?? order.medicationCodeableConcept?.coding?.[0]?.display ?? order.medicationReference?.reference ?? '';
   console.log(`\n${e.match.policy.definition.id} for MedicationRequest/${order.id ?? '?'} ${drug}${matchedBy === 'name' ? ' (matched by drug name)' : ''}`);
@@ -95,7 +96,7 @@ function print(e: Evaluation): void {
     return;
   }
   for (const c of e.result.criteria) {
-    console.log(`  ${c.id.padEnd(5)} ${MARK[c.status]?.padEnd(8)} ${c.text}`);
+    console.log(`  ${c.id.padEnd(5)} ${marks[c.status].padEnd(8)} ${c.text}`);
     if (c.detail) console.log(`        ${c.detail}`);
     if (c.evidence.length > 0) console.log(`        evidence: ${c.evidence.join(', ')}`);
   }
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     console.log('No policy applies to the draft order(s): no trigger code or drug name matched.');
   } else {
     console.log(`Evaluated at ${args.now.toISOString()}`);
-    results.forEach(print);
+    results.forEach((e) => print(e, content.wording.evaluateTool.status));
   }
 }
 

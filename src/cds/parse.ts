@@ -1,148 +1,147 @@
 import type { Bundle, MedicationRequest } from 'fhir/r4';
+import { z } from 'zod';
 import { BadRequestError } from '../platform/errors';
+import { fieldsOf, nonEmptyString, parseShape, whole } from '../platform/shape';
 import type { ServiceDefinition } from './service-definition';
-import type { FhirAuthorization, OrderSignRequest } from './types';
+import type { OrderSignRequest } from './types';
 
 const CRD_CONFIGURATION = 'davinci-crd.configuration';
-
-function fail(message: string): never {
-  throw new BadRequestError(message);
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function nonEmptyString(v: unknown, field: string, max = 1024): string {
-  if (typeof v !== 'string' || v.trim() === '') fail(`${field} must be a non-empty string`);
-  if (v.length > max) fail(`${field} is longer than ${max} characters`);
-  return v;
-}
+/** A non-blank string of at most `max` characters. */
+const text = (max = 1024) => nonEmptyString().max(max, { error: `is longer than ${max} characters` });
 
-function parseAuthorization(v: unknown): FhirAuthorization {
-  if (!isObject(v)) fail('fhirAuthorization must be an object');
-  const access_token = nonEmptyString(v.access_token, 'fhirAuthorization.access_token', 16384);
-  const token_type = nonEmptyString(v.token_type, 'fhirAuthorization.token_type');
-  if (token_type.toLowerCase() !== 'bearer') fail('fhirAuthorization.token_type must be "Bearer"');
-  if (v.expires_in !== undefined && (typeof v.expires_in !== 'number' || !Number.isFinite(v.expires_in))) fail('fhirAuthorization.expires_in must be a number');
-  for (const f of ['scope', 'subject', 'patient'] as const) {
-    if (v[f] !== undefined && typeof v[f] !== 'string') fail(`fhirAuthorization.${f} must be a string`);
-  }
-  return {
-    access_token,
-    token_type,
-    ...(typeof v.expires_in === 'number' ? { expires_in: v.expires_in } : {}),
-    ...(typeof v.scope === 'string' ? { scope: v.scope } : {}),
-    ...(typeof v.subject === 'string' ? { subject: v.subject } : {}),
-    ...(typeof v.patient === 'string' ? { patient: v.patient } : {}),
-  };
-}
-
-function parseDraftOrders(v: unknown): Bundle {
-  if (!isObject(v) || v.resourceType !== 'Bundle') fail('context.draftOrders must be a FHIR Bundle');
-  if (v.entry !== undefined && !Array.isArray(v.entry)) fail('context.draftOrders.entry must be an array');
-  const entries = (v.entry ?? []) as unknown[];
-  entries.forEach((e, i) => {
-    if (!isObject(e) || !isObject(e.resource) || typeof e.resource.resourceType !== 'string') {
-      fail(`context.draftOrders.entry[${i}].resource must be a FHIR resource`);
-    }
-    if (e.resource.resourceType === 'MedicationRequest') {
-      const mr = e.resource as unknown as MedicationRequest;
-      if (mr.medicationCodeableConcept === undefined && mr.medicationReference === undefined) {
-        fail(`context.draftOrders.entry[${i}]: a MedicationRequest needs medicationCodeableConcept or medicationReference`);
-      }
-      const at = `context.draftOrders.entry[${i}].resource`;
-      const concept = mr.medicationCodeableConcept as unknown;
-      if (concept !== undefined && !isObject(concept)) fail(`${at}.medicationCodeableConcept must be a CodeableConcept`);
-      if (isObject(concept) && concept.coding !== undefined && !(Array.isArray(concept.coding) && concept.coding.every(isObject))) {
-        fail(`${at}.medicationCodeableConcept.coding must be an array of Codings`);
-      }
-      if (mr.medicationReference !== undefined && !isObject(mr.medicationReference)) fail(`${at}.medicationReference must be a Reference`);
-      const contained = (mr as { contained?: unknown }).contained;
-      if (contained !== undefined && !(Array.isArray(contained) && contained.every((r) => isObject(r) && typeof r.resourceType === 'string'))) {
-        fail(`${at}.contained must be an array of resources`);
-      }
-      if (mr.id !== undefined && typeof mr.id !== 'string') fail(`context.draftOrders.entry[${i}].resource.id must be a string`);
-    }
+/**
+ * A FHIR resource: an object with a string resourceType, else `message` on the value itself. A
+ * resource of type `type` must also fit `schema` (its issues keep their own paths). Only this deep:
+ * resources are not checked against FHIR.
+ */
+function resource(message: string, type?: string, schema?: z.ZodType) {
+  const someResource = z.custom<Record<string, unknown>>((v) => isObject(v) && typeof v.resourceType === 'string', { error: message, abort: true });
+  if (!type || !schema) return someResource;
+  return someResource.superRefine((value, ctx) => {
+    if (value.resourceType !== type) return;
+    for (const issue of schema.safeParse(value).error?.issues ?? []) ctx.addIssue({ ...issue, continue: false });
   });
-  return v as unknown as Bundle;
 }
+
+const FHIR_SERVER = text(2048)
+  .refine((s) => URL.canParse(s), { error: 'must be an absolute URL', abort: true })
+  .refine((s) => ['https:', 'http:'].includes(new URL(s).protocol), { error: 'must be an http or https URL' })
+  .transform((s) => s.replace(/\/+$/, ''));
+
+const FHIR_AUTHORIZATION = z.object(
+  {
+    access_token: text(16384),
+    token_type: text().refine((s) => s.toLowerCase() === 'bearer', { error: 'must be "Bearer"' }),
+    expires_in: z.number({ error: 'must be a number' }).optional(),
+    scope: z.string({ error: 'must be a string' }).optional(),
+    subject: z.string({ error: 'must be a string' }).optional(),
+    patient: z.string({ error: 'must be a string' }).optional(),
+  },
+  { error: 'must be an object' },
+);
+
+const MEDICATION_REQUEST = z.looseObject({
+  medicationCodeableConcept: z
+    .looseObject({ coding: whole(z.array(z.looseObject({})), 'must be an array of Codings').optional() }, { error: 'must be a CodeableConcept' })
+    .optional(),
+  medicationReference: z.looseObject({}, { error: 'must be a Reference' }).optional(),
+  contained: whole(z.array(z.looseObject({ resourceType: z.string() })), 'must be an array of resources').optional(),
+  id: z.string({ error: 'must be a string' }).optional(),
+});
+
+/** A draft order entry; one that is not an object lacks its resource. */
+const DRAFT_ENTRY = fieldsOf(
+  z.looseObject({ resource: resource('must be a FHIR resource', 'MedicationRequest', MEDICATION_REQUEST) }).refine(
+    ({ resource: r }) => r.resourceType !== 'MedicationRequest' || r.medicationCodeableConcept !== undefined || r.medicationReference !== undefined,
+    { error: ': a MedicationRequest needs medicationCodeableConcept or medicationReference' },
+  ),
+);
+
+const DRAFT_ORDERS = z
+  .looseObject({ entry: z.array(DRAFT_ENTRY, { error: 'must be an array' }).optional() }, { error: 'must be a FHIR Bundle' })
+  .refine((b) => b.resourceType === 'Bundle', { error: 'must be a FHIR Bundle' });
+
+const CONTEXT = z.object(
+  {
+    userId: text().regex(/^(Practitioner|PractitionerRole|Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/, {
+      error: 'must be a reference such as "Practitioner/123"',
+    }),
+    patientId: text().regex(/^[A-Za-z0-9\-.]{1,64}$/, { error: 'must be a FHIR id (letters, digits, "-" and ".", up to 64)' }),
+    encounterId: text().nullish(),
+    draftOrders: DRAFT_ORDERS,
+  },
+  { error: 'must be an object' },
+);
+
+const PREFETCH_ENTRY = z.looseObject({ resource: resource('must be a FHIR resource').optional() }, { error: 'must be an object' });
+
+/** Compiled (z.compile): prefetch Bundles may hold thousands of entries. */
+const PREFETCH_BUNDLE = z.compile(z.looseObject({ entry: z.array(PREFETCH_ENTRY, { error: 'must be an array' }).optional() }));
 
 /** A prefetch value is null (not available), a FHIR resource, or a Bundle of resources. */
-function checkPrefetchValue(key: string, value: unknown): void {
-  if (value === null || value === undefined) return;
-  const at = `prefetch.${key}`;
-  if (!isObject(value) || typeof value.resourceType !== 'string') fail(`${at} must be a FHIR resource, a Bundle or null`);
-  if (value.resourceType !== 'Bundle') return;
-  if (value.entry === undefined) return;
-  if (!Array.isArray(value.entry)) fail(`${at}.entry must be an array`);
-  value.entry.forEach((e, i) => {
-    if (!isObject(e)) fail(`${at}.entry[${i}] must be an object`);
-    if (e.resource !== undefined && !(isObject(e.resource) && typeof e.resource.resourceType === 'string')) {
-      fail(`${at}.entry[${i}].resource must be a FHIR resource`);
-    }
-  });
+const PREFETCH = z.record(z.string(), resource('must be a FHIR resource, a Bundle or null', 'Bundle', PREFETCH_BUNDLE).nullish(), { error: 'must be an object' });
+
+/** The request schema of a service (its hook and id are in a message); built once per service. */
+function requestSchema(service: ServiceDefinition) {
+  return z
+    .object(
+      {
+        hook: z.literal(service.hook, { error: (iss) => `must be "${service.hook}" for service ${service.id}, got ${JSON.stringify(iss.input)}` }),
+        hookInstance: text(256),
+        fhirServer: FHIR_SERVER.nullish(),
+        fhirAuthorization: FHIR_AUTHORIZATION.nullish(),
+        context: CONTEXT,
+        prefetch: PREFETCH.nullish(),
+        extension: z.looseObject({}, { error: 'must be an object' }).nullish(),
+      },
+      { error: 'the request body must be a JSON object' },
+    )
+    .refine((b) => b.fhirAuthorization == null || b.fhirServer, { error: 'is only allowed together with fhirServer', path: ['fhirAuthorization'] });
 }
 
-/** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
+type RequestSchema = ReturnType<typeof requestSchema>;
+const schemas = new WeakMap<ServiceDefinition, RequestSchema>();
+
+function schemaFor(service: ServiceDefinition): RequestSchema {
+  let schema = schemas.get(service);
+  // Compiled: the fast path for valid requests; an invalid one gets the very same issues.
+  if (!schema) schemas.set(service, (schema = z.compile(requestSchema(service))));
+  return schema;
+}
+
+function badRequest(message: string): Error {
+  return new BadRequestError(message);
+}
+
 export interface RequestLimits {
   maxDraftOrders: number;
   maxPrefetchResources: number;
 }
 
+/** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
 export function parseOrderSignRequest(body: unknown, service: ServiceDefinition, limits?: RequestLimits): OrderSignRequest {
-  if (!isObject(body)) fail('the request body must be a JSON object');
-  if (body.hook !== service.hook) fail(`hook must be "${service.hook}" for service ${service.id}, got ${JSON.stringify(body.hook)}`);
-  const hookInstance = nonEmptyString(body.hookInstance, 'hookInstance', 256);
-  let fhirServer: string | undefined;
-  if (body.fhirServer !== undefined && body.fhirServer !== null) {
-    const raw = nonEmptyString(body.fhirServer, 'fhirServer', 2048);
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      fail('fhirServer must be an absolute URL');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('fhirServer must be an http or https URL');
-    fhirServer = raw.replace(/\/+$/, '');
+  const { hookInstance, fhirServer, fhirAuthorization, context, prefetch, extension } = parseShape(schemaFor(service), body, badRequest);
+  if (limits && (context.draftOrders.entry ?? []).length > limits.maxDraftOrders) {
+    throw badRequest(`context.draftOrders holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`);
   }
-  let fhirAuthorization: FhirAuthorization | undefined;
-  if (body.fhirAuthorization !== undefined && body.fhirAuthorization !== null) {
-    if (!fhirServer) fail('fhirAuthorization is only allowed together with fhirServer');
-    fhirAuthorization = parseAuthorization(body.fhirAuthorization);
+  const count = Object.values(prefetch ?? {}).reduce((n: number, v) => n + (Array.isArray(v?.entry) ? v.entry.length : 1), 0);
+  if (limits && count > limits.maxPrefetchResources) {
+    throw badRequest(`prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`);
   }
-  if (!isObject(body.context)) fail('context must be an object');
-  const ctx = body.context;
-  const userId = nonEmptyString(ctx.userId, 'context.userId');
-  if (!/^(Practitioner|PractitionerRole|Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/.test(userId)) {
-    fail('context.userId must be a reference such as "Practitioner/123"');
-  }
-  const patientId = nonEmptyString(ctx.patientId, 'context.patientId');
-  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId)) fail('context.patientId must be a FHIR id (letters, digits, "-" and ".", up to 64)');
-  let encounterId: string | undefined;
-  if (ctx.encounterId !== undefined && ctx.encounterId !== null) encounterId = nonEmptyString(ctx.encounterId, 'context.encounterId');
-  const draftOrders = parseDraftOrders(ctx.draftOrders);
-  if (limits && (draftOrders.entry ?? []).length > limits.maxDraftOrders) {
-    fail(`context.draftOrders holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`);
-  }
-  if (body.prefetch !== undefined && body.prefetch !== null && !isObject(body.prefetch)) fail('prefetch must be an object');
-  if (isObject(body.prefetch)) {
-    let count = 0;
-    for (const [key, value] of Object.entries(body.prefetch)) {
-      checkPrefetchValue(key, value);
-      count += isObject(value) && Array.isArray(value.entry) ? value.entry.length : 1;
-    }
-    if (limits && count > limits.maxPrefetchResources) fail(`prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`);
-  }
-  if (body.extension !== undefined && body.extension !== null && !isObject(body.extension)) fail('extension must be an object');
+  const { userId, patientId, encounterId, draftOrders } = context;
   return {
     hook: 'order-sign',
     hookInstance,
     ...(fhirServer ? { fhirServer } : {}),
     ...(fhirAuthorization ? { fhirAuthorization } : {}),
-    context: { userId, patientId, ...(encounterId ? { encounterId } : {}), draftOrders },
-    prefetch: (isObject(body.prefetch) ? body.prefetch : {}) as Record<string, unknown>,
-    ...(isObject(body.extension) ? { extension: body.extension } : {}),
+    context: { userId, patientId, ...(encounterId ? { encounterId } : {}), draftOrders: draftOrders as unknown as Bundle },
+    prefetch: prefetch ?? {},
+    ...(extension ? { extension } : {}),
   };
 }
 

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { ContentError } from '../platform/errors';
 import { readJsonFile } from '../platform/json-file';
+import { nonEmptyString, parseShape } from '../platform/shape';
 
 /** The one order-sign service, from cards/service.json; it covers every policy. */
 export interface ServiceDefinition {
@@ -15,39 +17,36 @@ export interface ServiceDefinition {
 }
 
 const PREFETCH_TOKEN = /\{\{\s*([^}]+?)\s*\}\}/g;
+const CONTEXT_TOKENS = ['context.patientId', 'context.userId', 'context.encounterId'];
+
+/** A FHIR query whose {{tokens}} are order-sign context fields. */
+const PREFETCH_QUERY = nonEmptyString('must be a FHIR query').superRefine((query, ctx) => {
+  for (const [, token] of query.matchAll(PREFETCH_TOKEN)) {
+    if (!CONTEXT_TOKENS.includes(token ?? '')) return ctx.addIssue(`: token {{${token}}} is not an order-sign context field`);
+  }
+});
+
+const SERVICE_DEFINITION = z
+  .object(
+    {
+      id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, { error: 'may hold letters, digits, ".", "_" and "-" only' }),
+      hook: z.literal('order-sign', { error: 'must be "order-sign"' }),
+      title: nonEmptyString(),
+      description: nonEmptyString(),
+      // Anything but text is left out, as it always was.
+      usageRequirements: z.string().optional().catch(undefined),
+      prefetch: z.record(z.string(), PREFETCH_QUERY, { error: 'must map keys to FHIR queries' }),
+      coverageKey: z.string({ error: 'must name one of the prefetch keys' }),
+    },
+    { error: 'must be a JSON object' },
+  )
+  .refine((s) => Object.hasOwn(s.prefetch, s.coverageKey), { error: 'must name one of the prefetch keys', path: ['coverageKey'] });
 
 /** Loads and checks the service definition; errors name the file and field. */
 export function loadServiceDefinition(file: string): ServiceDefinition {
-  const raw = readJsonFile(file, (at, message) => new ContentError(at, message)) as Record<string, unknown>;
-  if (typeof raw !== 'object' || raw === null) throw new ContentError(file, 'must be a JSON object');
-  for (const f of ['id', 'title', 'description']) {
-    if (typeof raw[f] !== 'string' || (raw[f] as string).trim() === '') throw new ContentError(file, `field "${f}" must be a non-empty string`);
-  }
-  if (!/^[A-Za-z0-9._-]+$/.test(raw.id as string)) throw new ContentError(file, 'field "id" may hold letters, digits, ".", "_" and "-" only');
-  if (raw.hook !== 'order-sign') throw new ContentError(file, 'field "hook" must be "order-sign"');
-  const prefetch = raw.prefetch as Record<string, unknown> | undefined;
-  if (!prefetch || typeof prefetch !== 'object') throw new ContentError(file, 'field "prefetch" must map keys to FHIR queries');
-  for (const [key, query] of Object.entries(prefetch)) {
-    if (typeof query !== 'string' || query.trim() === '') throw new ContentError(file, `field "prefetch.${key}" must be a FHIR query`);
-    for (const [, token] of query.matchAll(PREFETCH_TOKEN)) {
-      if (token !== 'context.patientId' && token !== 'context.userId' && token !== 'context.encounterId') {
-        throw new ContentError(file, `field "prefetch.${key}": token {{${token}}} is not an order-sign context field`);
-      }
-    }
-  }
-  const coverageKey = raw.coverageKey;
-  if (typeof coverageKey !== 'string' || !(coverageKey in prefetch)) {
-    throw new ContentError(file, 'field "coverageKey" must name one of the prefetch keys');
-  }
-  return {
-    id: raw.id as string,
-    hook: 'order-sign',
-    title: raw.title as string,
-    description: raw.description as string,
-    ...(typeof raw.usageRequirements === 'string' ? { usageRequirements: raw.usageRequirements } : {}),
-    prefetch: prefetch as Record<string, string>,
-    coverageKey,
-  };
+  const raw = readJsonFile(file, (at, message) => new ContentError(at, message));
+  const { usageRequirements, ...service } = parseShape(SERVICE_DEFINITION, raw, (message) => new ContentError(file, message), (path) => `field "${path}"`);
+  return { ...service, ...(usageRequirements !== undefined ? { usageRequirements } : {}) };
 }
 
 /** The definition with `{drugs}` in its description filled with the drugs the service covers. */

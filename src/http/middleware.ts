@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { UnsupportedMediaTypeError } from '../platform/errors';
 import type { Metrics } from '../platform/metrics';
+import { tooLarge } from './errors';
 
 /** CORS for browser-based sandboxes: any origin, the headers CDS clients send, on every response. */
 export function cors(req: Request, res: Response, next: NextFunction): void {
@@ -39,6 +40,36 @@ export function mountedAt(mount: string) {
   };
 }
 
+/** The content codings a body may be sent with (one at most); the parser inflates them within the limit. */
+export const CONTENT_CODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
+
+/**
+ * Content-Encoding: none or one of CONTENT_CODINGS, in any case (normalised for the parser);
+ * anything else, stacked codings included, is a 415 naming it. The same on every Node version
+ * (newer ones would inflate zstd).
+ */
+function contentEncoding(req: Request, _res: Response, next: NextFunction): void {
+  const raw = req.headers['content-encoding'];
+  if (raw === undefined) return next();
+  const coding = raw.trim().toLowerCase() || 'identity';
+  if ((CONTENT_CODINGS as readonly string[]).includes(coding)) {
+    req.headers['content-encoding'] = coding;
+    return next();
+  }
+  const why = coding.includes(',') ? 'stacked codings are not supported' : 'it is not supported';
+  next(new UnsupportedMediaTypeError(`Content-Encoding ${JSON.stringify(raw.slice(0, 40))}: ${why}; send the body as is or with one of ${CONTENT_CODINGS.slice(1).join(', ')}`));
+}
+
+/**
+ * A declared Content-Length over the limit is refused at once, without reading (or waiting for) the
+ * body; Node then discards whatever does arrive, within REQUEST_TIMEOUT_MS.
+ */
+function declaredLength(limitBytes: number) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    next(Number(req.headers['content-length']) > limitBytes ? tooLarge(limitBytes) : undefined);
+  };
+}
+
 /** A JSON body (application/json or application/*+json) up to the limit; anything else is a 415. */
 export function jsonBody(limitBytes: number) {
   const parse = express.json({ limit: limitBytes, strict: false, type: ['application/json', 'application/*+json'] });
@@ -47,6 +78,8 @@ export function jsonBody(limitBytes: number) {
       if (!req.is(['application/json', 'application/*+json'])) next(new UnsupportedMediaTypeError('send the body as JSON (Content-Type: application/json)'));
       else next();
     },
+    contentEncoding,
+    declaredLength(limitBytes),
     parse,
   ];
 }

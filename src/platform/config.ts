@@ -51,6 +51,10 @@ export interface Config {
   };
   /** How long shutdown waits for in-flight requests. */
   shutdownGraceMs: number;
+  /** How long a client may take to send a request's headers; then 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** How long a client may take to send a whole request, headers and body; then 408. */
+  requestTimeoutMs: number;
   /** Worker threads that evaluate policies; 0 = on the main thread. */
   evaluationWorkers: number;
 }
@@ -152,6 +156,14 @@ function dir(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   return raw === undefined || raw.trim() === '' ? fallback : path.resolve(raw);
 }
 
+/** Slow-client limits: headers must arrive within HEADERS_TIMEOUT_MS, the whole request within REQUEST_TIMEOUT_MS. */
+function clientTimeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; requestTimeoutMs: number } {
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10000, 1000, 600000);
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30000, 1000, 3600000);
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
 /** Reads the configuration once, from the environment; anything wrong throws a ConfigError. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
@@ -192,6 +204,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    ...clientTimeouts(env),
     // One core stays with the event loop (HTTP, JSON, data gathering); the others evaluate.
     evaluationWorkers: integer(env, 'EVALUATION_WORKERS', Math.max(0, Math.min(4, os.availableParallelism() - 1)), 0, 64),
   });

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { Indicator } from '../cds/types';
 import type { ElmDefinition } from '../engine/elm';
 import { ContentError } from '../platform/errors';
+import { nonEmptyString, parseShape, whole } from '../platform/shape';
 import type { OrderPaths } from './order-reader';
 
 /** The policy definition in cards/<policy-id>.json. */
@@ -48,59 +50,56 @@ export const BUILT_IN_PLACEHOLDERS = ['policy', 'document', 'drug', 'outcome', '
 /** The fixed result contract every policy library exposes. */
 export const CONTRACT = ['Outcome', 'Approvable', 'Criteria'] as const;
 
-function requireString(file: string, obj: Record<string, unknown>, field: string): string {
-  const v = obj[field];
-  if (typeof v !== 'string' || v.trim() === '') throw new ContentError(file, `field "${field}" must be a non-empty string`);
-  return v;
-}
+const text = nonEmptyString();
+/** A list of strings; anything else is `message` on the field itself. */
+const strings = (message: string, min = 0) => whole(z.array(z.string()).min(min), message);
 
-export function validateDefinition(file: string, raw: unknown): PolicyDefinition {
-  if (typeof raw !== 'object' || raw === null) throw new ContentError(file, 'must be a JSON object');
-  const obj = raw as Record<string, unknown>;
-  for (const f of ['id', 'title', 'drug', 'formula']) requireString(file, obj, f);
-  const doc = obj.document as Record<string, unknown> | undefined;
-  if (!doc || typeof doc !== 'object') throw new ContentError(file, 'field "document" is required');
-  for (const f of ['number', 'title', 'published']) requireString(file, doc, `${f}`);
-  const lib = obj.library as Record<string, unknown> | undefined;
-  if (!lib || typeof lib !== 'object') throw new ContentError(file, 'field "library" is required');
-  requireString(file, lib, 'name');
-  requireString(file, lib, 'version');
-  const criteria = obj.criteria;
-  if (!Array.isArray(criteria) || criteria.length === 0 || !criteria.every((c) => typeof c === 'string')) {
-    throw new ContentError(file, 'field "criteria" must list the criterion ids');
-  }
-  const triggers = obj.triggers as Record<string, unknown> | undefined;
-  if (!triggers || typeof triggers.valueSet !== 'string' || !Array.isArray(triggers.names)) {
-    throw new ContentError(file, 'field "triggers" needs "valueSet" and "names"');
-  }
-  if (obj.exclusions !== undefined && (!Array.isArray(obj.exclusions) || !obj.exclusions.every((x) => (criteria as string[]).includes(x)))) {
-    throw new ContentError(file, 'field "exclusions" must list criterion ids');
-  }
-  if (obj.medicationsOnlyThroughValueSets !== undefined && typeof obj.medicationsOnlyThroughValueSets !== 'boolean') {
-    throw new ContentError(file, 'field "medicationsOnlyThroughValueSets" must be true or false');
-  }
-  if (!Array.isArray(obj.prefetch) || !obj.prefetch.every((k) => typeof k === 'string')) {
-    throw new ContentError(file, 'field "prefetch" must list prefetch keys of cards/service.json');
-  }
-  const steps = obj.nextSteps;
-  if (!steps || typeof steps !== 'object' || Array.isArray(steps)) throw new ContentError(file, 'field "nextSteps" must map criterion ids to text');
-  for (const [id, text] of Object.entries(steps)) {
-    if (!(criteria as string[]).includes(id)) throw new ContentError(file, `field "nextSteps.${id}": no criterion ${id}`);
-    if (typeof text !== 'string') throw new ContentError(file, `field "nextSteps.${id}" must be text`);
-  }
-  if (!Array.isArray(obj.cards) || obj.cards.length === 0) throw new ContentError(file, 'field "cards" must list card templates');
-  obj.cards.forEach((c: unknown, i: number) => {
-    const card = c as Record<string, unknown>;
-    const where = `cards[${i}]`;
-    if (!card || typeof card !== 'object') throw new ContentError(file, `field "${where}" must be an object`);
-    for (const f of ['when', 'summary', 'detail']) {
-      if (typeof card[f] !== 'string' || (card[f] as string).trim() === '') throw new ContentError(file, `field "${where}.${f}" must be a non-empty string`);
-    }
-    if (!['info', 'warning', 'critical'].includes(card.indicator as string)) {
-      throw new ContentError(file, `field "${where}.indicator" must be info, warning or critical`);
+const CARD_TEMPLATE = z.looseObject(
+  {
+    when: text,
+    summary: text,
+    detail: text,
+    indicator: z.enum(['info', 'warning', 'critical'], { error: 'must be info, warning or critical' }),
+  },
+  { error: 'must be an object' },
+);
+
+const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
+  .looseObject(
+    {
+      id: text,
+      title: text,
+      drug: text,
+      formula: text,
+      document: z.looseObject(
+        { number: text, title: text, published: text, status: z.string({ error: 'must be a string' }).optional(), lastReviewed: z.string({ error: 'must be a string' }).optional() },
+        { error: 'is required' },
+      ),
+      library: z.looseObject({ name: text, version: text }, { error: 'is required' }),
+      criteria: strings('must list the criterion ids', 1),
+      triggers: whole(z.looseObject({ valueSet: z.string(), names: z.array(z.string()) }), 'needs "valueSet" and "names"'),
+      exclusions: strings('must list criterion ids').optional(),
+      medicationsOnlyThroughValueSets: z.boolean({ error: 'must be true or false' }).optional(),
+      prefetch: strings('must list prefetch keys of cards/service.json'),
+      nextSteps: z.record(z.string(), z.string({ error: 'must be text' }), { error: 'must map criterion ids to text' }),
+      cards: z.array(CARD_TEMPLATE, { error: 'must list card templates' }).min(1, { error: 'must list card templates' }),
+      // Compiled and checked field by field by compileOrderReader; here only that it is there.
+      order: z.custom<OrderPaths>((v) => typeof v === 'object' && v !== null, { error: 'is required (FHIRPath for the medication codes and card fields)' }),
+    },
+    { error: 'must be a JSON object' },
+  )
+  .superRefine((d, ctx) => {
+    if (d.exclusions?.some((x) => !d.criteria.includes(x))) ctx.addIssue({ code: 'custom', path: ['exclusions'], message: 'must list criterion ids' });
+    for (const id of Object.keys(d.nextSteps)) {
+      if (!d.criteria.includes(id)) ctx.addIssue({ code: 'custom', path: ['nextSteps', id], message: `: no criterion ${id}` });
     }
   });
-  return raw as PolicyDefinition;
+
+/** `field "<path>"`; the fields of document and library have always been named by their own key. */
+const field = (path: string) => `field "${path.replace(/^(document|library)\./, '')}"`;
+
+export function validateDefinition(file: string, raw: unknown): PolicyDefinition {
+  return parseShape(POLICY_DEFINITION, raw, (message) => new ContentError(file, message), field);
 }
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Coverage, Extension, MedicationRequest } from 'fhir/r4';
 import type { SystemAction } from '../cds/types';
 import type { Policy } from '../policy/load';
-import type { Outcome, PolicyResult } from '../policy/result';
+import type { PolicyResult } from '../policy/result';
+import { fill, type Wording } from './wording';
 
 const COVERAGE_INFORMATION = 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information';
 
@@ -14,7 +15,7 @@ const COVERAGE_INFORMATION = 'http://hl7.org/fhir/us/davinci-crd/StructureDefini
  * Nothing is "conditional", so info-needed is never sent; pa-needed is never "satisfied", so no
  * satisfied-pa-id. This keeps crd-ci-q1..q5 true.
  */
-export function coverageInformation(policy: Policy, result: PolicyResult, coverage: Coverage, today: string): Extension {
+export function coverageInformation(policy: Policy, result: PolicyResult, coverage: Coverage, today: string, wording: Wording): Extension {
   const sub = (url: string, value: Omit<Extension, 'url'>): Extension => ({ url, ...value });
   const parts: Extension[] = [sub('coverage', { valueReference: { reference: `Coverage/${coverage.id}` } })];
   if (result.outcome === 'criteria-not-met') {
@@ -25,24 +26,20 @@ export function coverageInformation(policy: Policy, result: PolicyResult, covera
     parts.push(sub('doc-needed', { valueCode: 'clinical' }));
     parts.push(sub('doc-purpose', { valueCode: 'withpa' }));
   }
-  const reason: Record<Outcome, string> = {
-    'criteria-met': `Prior authorization required; the documented record meets ${policy.definition.document.number} criteria`,
-    'documentation-needed': `Prior authorization required; document the ${policy.definition.document.number} criteria not yet in the record`,
-    'criteria-not-met': `As documented, the order does not meet ${policy.definition.document.number} criteria`,
-  };
-  parts.push(sub('reason', { valueCodeableConcept: { text: reason[result.outcome] } }));
+  const reason = fill(wording.coverageInformation.reason[result.outcome], { documentNumber: policy.definition.document.number });
+  parts.push(sub('reason', { valueCodeableConcept: { text: reason } }));
   parts.push(sub('date', { valueDate: today }));
   parts.push(sub('coverage-assertion-id', { valueString: randomUUID() }));
   return { url: COVERAGE_INFORMATION, extension: parts };
 }
 
 /** The draft order, whole and with the same id, carrying coverage-information for each result. */
-export function coverageAction(order: MedicationRequest, annotations: Extension[]): SystemAction {
+export function coverageAction(order: MedicationRequest, annotations: Extension[], wording: Wording): SystemAction {
   const resource = structuredClone(order);
   resource.extension = [...(resource.extension ?? []).filter((e) => e.url !== COVERAGE_INFORMATION), ...annotations];
   return {
     type: 'update',
-    description: 'Add coverage information (Da Vinci CRD) to the draft order',
+    description: wording.coverageInformation.actionDescription,
     resource,
   };
 }

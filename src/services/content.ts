@@ -3,6 +3,7 @@ import { loadServiceDefinition, withCoveredDrugs, type ServiceDefinition } from 
 import { loadEngine, type Engine } from '../engine/engine';
 import { DEFAULT_CONTENT, type ContentPaths } from '../platform/paths';
 import { loadPolicies, SERVICE_FILE, type Policy } from '../policy/load';
+import { loadWording, type Wording } from '../render/wording';
 
 /** Everything loaded from the content folders, once, at startup. */
 export interface Content {
@@ -10,6 +11,8 @@ export interface Content {
   engine: Engine;
   policies: Policy[];
   service: ServiceDefinition;
+  /** The service's own words on cards, CRD annotations and policy pages (cards/wording/wording.json). */
+  wording: Wording;
 }
 
 /** Loads and cross-checks all content; anything wrong throws a ContentError naming the file and field. */
@@ -18,5 +21,6 @@ export function loadContent(paths: ContentPaths = DEFAULT_CONTENT): Content {
   const raw = loadServiceDefinition(path.join(paths.cardsDir, SERVICE_FILE));
   const policies = loadPolicies(paths.cardsDir, engine, Object.keys(raw.prefetch));
   const service = withCoveredDrugs(raw, policies.map((p) => `${p.definition.drug} (${p.definition.document.number})`));
-  return { paths, engine, policies, service };
+  const wording = loadWording(paths.cardsDir);
+  return { paths, engine, policies, service, wording };
 }

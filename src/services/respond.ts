@@ -3,11 +3,16 @@ import { coverageInformationWanted } from '../cds/parse';
 import type { Card, CdsResponse } from '../cds/types';
 import { renderCard, renderErrorCard } from '../render/cards';
 import { coverageAction, coverageInformation } from '../render/crd-coverage';
+import { defaultWording, type Wording } from '../render/wording';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
-/** respond: a card per evaluation, the CRD annotation per order, one log line for the request. */
-export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'>, run: OrderSignRun, ctx: CallContext): CdsResponse {
+/**
+ * respond: a card per evaluation, the CRD annotation per order, one log line for the request.
+ * The words are the loaded Content's wording when deps carries it, else the default content's.
+ */
+export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'> & { wording?: Wording }, run: OrderSignRun, ctx: CallContext): CdsResponse {
   const { request, data } = run;
+  const wording = deps.wording ?? defaultWording();
   const coverage = data?.coverage && coverageInformationWanted(request) ? data.coverage : undefined;
   const today = run.now.toISOString().slice(0, 10);
   const cards: Card[] = [];
@@ -20,13 +25,13 @@ export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'>, run: Order
     deps.metrics?.outcomes.inc({ policy: id, outcome });
     if (!result) {
       deps.log.error('policy-evaluation-failed', { hookInstance: request.hookInstance, policy: id, error: error?.message });
-      cards.push(renderErrorCard(match.policy, fields, ctx));
+      cards.push(renderErrorCard(match.policy, fields, ctx, wording));
       continue;
     }
-    cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx));
-    if (coverage) annotations.set(match.order, [...(annotations.get(match.order) ?? []), coverageInformation(match.policy, result, coverage, today)]);
+    cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx, wording));
+    if (coverage) annotations.set(match.order, [...(annotations.get(match.order) ?? []), coverageInformation(match.policy, result, coverage, today, wording)]);
   }
-  const systemActions = [...annotations].map(([order, exts]) => coverageAction(order, exts));
+  const systemActions = [...annotations].map(([order, exts]) => coverageAction(order, exts, wording));
   if (data && data.dropped.otherPatient + data.dropped.wrongType > 0) {
     deps.log.warn('fhir-resources-dropped', { hookInstance: request.hookInstance, ...data.dropped });
   }

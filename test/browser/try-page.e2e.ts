@@ -5,8 +5,9 @@ import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createDemoFhirServer, readSeedBundles } from '../../demo/fhir-server';
 import { demoRouter } from '../../demo/router';
+import { readDemoPatients } from '../../demo/try-page';
 import { createLogger } from '../../src/platform/log';
-import { content, testApp } from '../http/helpers';
+import { content, escapeRegExp, testApp } from '../http/helpers';
 
 /**
  * The try page driven like a clinician would, in headless Chromium: pick a demo patient, sign the
@@ -18,6 +19,14 @@ declare const document: any;
 
 const OUT = path.resolve(__dirname, '..', '..', 'test-output');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The policy a demo patient is signed against (demo/seed/patients.json), as loaded. */
+function demoPolicy(patientId: string) {
+  const id = readDemoPatients().find((p) => p.id === patientId)!.policy;
+  return content().policies.find((p) => p.definition.id === id)!.definition;
+}
+const ELREXFIO = demoPolicy('demo-elrexfio-met');
+const BLINCYTO = demoPolicy('demo-blincyto-dlbcl');
 
 let server: Server;
 let base: string;
@@ -69,17 +78,17 @@ describe('the try page', () => {
     expect(await page.locator('#orders').inputValue()).toMatch(/"J1323"/);
   });
 
-  it('signs an Elrexfio order for a patient who meets CC-0248 and shows the card', async () => {
+  it('signs an Elrexfio order for a patient who meets the Elrexfio policy and shows the card', async () => {
     await signFor('demo-elrexfio-met');
     const card = page.locator('article.card').first();
-    expect(await card.getAttribute('data-policy')).toBe('CC-0248');
+    expect(await card.getAttribute('data-policy')).toBe(ELREXFIO.id);
     expect(await card.getAttribute('data-outcome')).toBe('criteria-met');
     expect(await card.getAttribute('class')).toMatch(/\binfo\b/);
-    expect(await card.locator('.card-summary').textContent()).toMatch(/Elrexfio .*CC-0248 prior-auth criteria met/);
+    expect(await card.locator('.card-summary').textContent()).toMatch(new RegExp(`Elrexfio .*${escapeRegExp(ELREXFIO.document.number)} prior-auth criteria met`));
     expect(await card.locator('.criteria-table tbody tr').count()).toBe(4);
     expect(await card.locator('tr[data-criterion="IV"] td').nth(1).textContent()).toBe('met');
     expect(await card.locator('tr[data-criterion="IV"] td').nth(3).textContent()).toMatch(/Observation\/demo-elrexfio-met-ecog-1/);
-    expect(await card.locator('.detail strong').first().textContent()).toMatch(/CC-0248/);
+    expect(await card.locator('.detail strong').first().textContent()).toMatch(new RegExp(escapeRegExp(ELREXFIO.document.number)));
     expect(await page.locator('.action').textContent()).toMatch(/covered=covered, pa-needed=auth-needed/);
     await page.screenshot({ path: path.join(OUT, 'try-elrexfio-met.png'), fullPage: true });
   });
@@ -87,7 +96,7 @@ describe('the try page', () => {
   it('signs a Blincyto order for DLBCL and shows it is not approvable, with prefetch sent by the page', async () => {
     await signFor('demo-blincyto-dlbcl', { prefetch: true });
     const card = page.locator('article.card').first();
-    expect(await card.getAttribute('data-policy')).toBe('CC-0126');
+    expect(await card.getAttribute('data-policy')).toBe(BLINCYTO.id);
     expect(await card.getAttribute('data-outcome')).toBe('criteria-not-met');
     expect(await card.getAttribute('class')).toMatch(/\bwarning\b/);
     expect(await card.locator('tr[data-criterion="X.I"] td').nth(1).textContent()).toBe('met');
@@ -102,8 +111,8 @@ describe('the try page', () => {
     expect(await page.locator('article.card .detail').first().textContent()).toMatch(/What to document next/);
     await page.selectOption('#drug', 'elrexfio');
     await page.locator('#sign').click();
-    await page.waitForFunction(() => document.querySelector('article.card')?.getAttribute('data-policy') === 'CC-0248');
-    // An ALL patient has no myeloma on record: CC-0248 II is not documented.
+    await page.waitForFunction((policy) => document.querySelector('article.card')?.getAttribute('data-policy') === policy, ELREXFIO.id);
+    // An ALL patient has no myeloma on record: the Elrexfio policy's criterion II is not documented.
     expect(await page.locator('article.card tr[data-criterion="II"] td').nth(1).textContent()).toBe('not documented');
     await page.selectOption('#drug', 'patient');
   });

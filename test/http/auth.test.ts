@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import nock from 'nock';
 import request from 'supertest';
-import { clone, scenario, testApp } from './helpers';
+import { clone, example, scenario, testApp } from './helpers';
 
 /**
  * CDS Hooks 2.0 client authentication: every way a JWT can be wrong is a 401 that says nothing
@@ -11,7 +11,7 @@ const EHR = 'https://ehr.example.org';
 const JWKS_PATH = '/.well-known/jwks.json';
 const JKU_PATH = '/keys/rotating.json';
 const BASE = 'https://cds.example.org';
-const SCENARIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
+const SCENARIO = example('myelomaMet');
 
 interface Key { kid: string; alg: 'ES384' | 'RS384'; privateKey: KeyLike; publicJwk: Record<string, unknown> }
 

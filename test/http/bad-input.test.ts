@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { clone, scenario, testApp } from './helpers';
+import { clone, example, scenario, testApp } from './helpers';
 
 /** No request, however malformed, gets a 5xx: each is a 4xx with a message and CORS headers. */
 const { app, url, logs } = testApp({ bodyLimitBytes: 64 * 1024 });
-const valid = () => clone(scenario('CC-0248/met-relapsed-four-lines-ecog-1.json').request) as any;
+const valid = () => clone(scenario(example('myelomaMet')).request) as any;
 
 function mutate(change: (b: any) => void) {
   const b = valid();

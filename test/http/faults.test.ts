@@ -1,6 +1,6 @@
 import nock from 'nock';
 import request from 'supertest';
-import { clone, scenario, testApp } from './helpers';
+import { clone, example, scenario, testApp } from './helpers';
 
 /**
  * Fault injection against the EHR's FHIR server (nock at the HTTP edge): each fault gives a timely
@@ -9,7 +9,7 @@ import { clone, scenario, testApp } from './helpers';
  */
 const FHIR = 'https://faulty.example.org/fhir';
 const TOKEN = 'fault-token-987zyx';
-const SCENARIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
+const SCENARIO = example('myelomaMet');
 
 /** The scenario with conditions left to the FHIR server. */
 function body() {

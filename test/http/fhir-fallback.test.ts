@@ -1,6 +1,6 @@
 import nock from 'nock';
 import request from 'supertest';
-import { clone, scenario, testApp } from './helpers';
+import { clone, example, scenario, testApp } from './helpers';
 
 /**
  * Data gathering against a FHIR server mocked at the HTTP edge (nock intercepts fetch): the
@@ -9,7 +9,7 @@ import { clone, scenario, testApp } from './helpers';
  */
 const FHIR = 'https://ehr.example.org/fhir';
 const TOKEN = 'secret-token-abc123';
-const SCENARIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
+const SCENARIO = example('myelomaMet');
 
 function searchset(resources: unknown[], next?: string) {
   return { resourceType: 'Bundle', type: 'searchset', ...(next ? { link: [{ relation: 'next', url: next }] } : {}), entry: resources.map((resource) => ({ resource })) };
@@ -32,7 +32,7 @@ function fallbackRequest(file: string) {
 
 const auth = { reqheaders: { authorization: `Bearer ${TOKEN}` } };
 
-/** Mocks every CC-0248 query with the bearer token required; the first page of observations links to a second. */
+/** Mocks every query of the scenario's (Elrexfio) policy with the bearer token required; the first page of observations links to a second. */
 function mockServer(data: Record<string, unknown[]>) {
   const observations = data.observations ?? [];
   return nock(FHIR, auth)

@@ -14,6 +14,7 @@ import type { Clock } from '../../src/ports';
 import { content, NOW } from '../support';
 
 export { allScenarioFiles, clone, content, NOW, PATIENTS, scenario } from '../support';
+export { escapeRegExp, example, examplePolicy, kit } from '../support';
 
 /** The defaults the service starts with (auth off), made quick for tests. */
 export function testConfig(overrides: Partial<Config> = {}): Config {

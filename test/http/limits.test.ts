@@ -2,9 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import nock from 'nock';
 import request from 'supertest';
-import { clone, scenario, testApp, testConfig } from './helpers';
+import { clone, example, scenario, testApp, testConfig } from './helpers';
 
-const SCENARIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
+const SCENARIO = example('myelomaMet');
 const limits = (over: Partial<ReturnType<typeof testConfig>['limits']>) => ({ ...testConfig().limits, ...over });
 
 describe('request limits', () => {

@@ -1,19 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { clone, scenario, testApp, testConfig } from './helpers';
+import { clone, example, scenario, testApp, testConfig } from './helpers';
 
 /**
  * A bounded local load test: many concurrent order-sign requests through a small evaluation pool;
  * every request gets exactly one answer, the right one for its patient, and one log line.
  */
-const FILES = [
-  'CC-0248/met-relapsed-four-lines-ecog-1.json',
-  'CC-0248/not-met-ecog-3.json',
-  'CC-0248/unknown-stale-ecog.json',
-  'CC-0126/met-relapsed-cd19-positive.json',
-  'CC-0126/not-met-dlbcl-reason.json',
-  'CC-0126/unknown-b-all-without-cd19.json',
-];
+const FILES = (['myelomaMet', 'myelomaNotMet', 'myelomaStaleEcog', 'allMet', 'allNotMetDlbcl', 'allUnknownCd19'] as const).map(example);
 const REQUESTS = 90;
 
 const { app, url, logs } = testApp({ limits: { ...testConfig().limits, maxConcurrent: 4, maxQueue: REQUESTS } });

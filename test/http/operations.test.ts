@@ -1,25 +1,26 @@
 import request from 'supertest';
-import { scenario, testApp } from './helpers';
+import { escapeRegExp, example, kit, scenario, testApp } from './helpers';
 
 describe('operations endpoints and headers', () => {
   const t = testApp();
   const { app, url } = t;
+  const s = scenario(example('myelomaMet'));
 
   it('/health is live and /ready says whether policies are loaded', async () => {
     await request(app).get('/health').expect(200, { status: 'ok' });
     const ready = await request(app).get('/ready').expect(200);
-    expect(ready.body.policies).toEqual(['CC-0126', 'CC-0248']);
+    expect(ready.body.policies).toEqual(kit().policies.map((p) => p.id));
   });
 
   it('/metrics exposes request counts and latency by status, policy outcomes and FHIR latency', async () => {
-    await request(app).post(url).send(scenario('CC-0248/met-relapsed-four-lines-ecog-1.json').request).expect(200);
+    await request(app).post(url).send(s.request).expect(200);
     await request(app).post(url).send({}).expect(400);
     const res = await request(app).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     expect(res.text).toMatch(/cds_http_requests_total\{route="\/cds-services\/:id",status="200"\} 1/);
     expect(res.text).toMatch(/cds_http_requests_total\{route="\/cds-services\/:id",status="400"\} 1/);
     expect(res.text).toMatch(/cds_http_request_duration_seconds_bucket\{le="0.5",route="\/cds-services\/:id",status="200"\} 1/);
-    expect(res.text).toMatch(/cds_policy_outcomes_total\{policy="CC-0248",outcome="criteria-met"\} 1/);
+    expect(res.text).toMatch(new RegExp(`cds_policy_outcomes_total\\{policy="${escapeRegExp(s.expected.policy)}",outcome="criteria-met"\\} 1`));
     expect(res.text).toMatch(/# TYPE cds_fhir_request_duration_seconds histogram/);
   });
 
@@ -35,7 +36,7 @@ describe('operations endpoints and headers', () => {
 
   it('writes one structured log line per order-sign request with hookInstance, policies, outcome counts and duration', () => {
     const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.event === 'order-sign');
-    expect(line).toMatchObject({ level: 'info', hookInstance: expect.any(String), policies: ['CC-0248:criteria-met'], outcomes: { 'criteria-met': 1 }, cards: 1, ms: expect.any(Number) });
+    expect(line).toMatchObject({ level: 'info', hookInstance: expect.any(String), policies: [`${s.expected.policy}:criteria-met`], outcomes: { 'criteria-met': 1 }, cards: 1, ms: expect.any(Number) });
     expect(JSON.stringify(line)).not.toMatch(/pt-1|birthDate/);
   });
 });

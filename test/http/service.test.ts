@@ -3,10 +3,10 @@ import r4 from 'fhirpath/fhir-context/r4';
 import request from 'supertest';
 import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
 import type { Evaluate } from '../../src/engine/evaluator';
-import { clone, content, NOW, scenario, testApp } from './helpers';
+import { clone, content, escapeRegExp, example, examplePolicy, NOW, scenario, testApp } from './helpers';
 
-const ELREXFIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
-const BLINCYTO = 'CC-0126/met-relapsed-cd19-positive.json';
+const ELREXFIO = example('myelomaMet');
+const BLINCYTO = example('allMet');
 
 describe('discovery', () => {
   const { app, content: { service } } = testApp();
@@ -51,22 +51,23 @@ describe('order-sign cards', () => {
 
   it('renders a card with summary, markdown detail, source, link and the machine-readable result', async () => {
     const s = scenario(ELREXFIO);
+    const { id, document } = examplePolicy('myelomaMet').definition;
     const res = await request(app).post(url).send(s.request).expect(200);
     expect(res.body.cards).toHaveLength(1);
     const card = res.body.cards[0];
     expect(card.summary.length).toBeLessThan(140);
     expect(card.summary).toMatch(/Elrexfio/);
-    expect(card.summary).toMatch(/CC-0248/);
+    expect(card.summary).toMatch(new RegExp(escapeRegExp(document.number)));
     expect(card.indicator).toBe('info');
     expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(card.source.label).toMatch(/^CC-0248 Medical Drug Clinical Criteria: Elrexfio/);
+    expect(card.source.label).toMatch(new RegExp(`^${escapeRegExp(document.number)} Medical Drug Clinical Criteria: Elrexfio`));
     expect(card.source.label).toMatch(/2025-12-22/);
     expect(card.source.topic).toMatchObject({ code: 'coverage-info' });
-    expect(card.links[0]).toMatchObject({ type: 'absolute', url: expect.stringMatching(/\/policies\/CC-0248$/) });
+    expect(card.links[0]).toMatchObject({ type: 'absolute', url: expect.stringMatching(new RegExp(`/policies/${escapeRegExp(id)}$`)) });
     expect(card.detail).toMatch(/\*\*III\. MET\*\*/);
     expect(card.detail).toMatch(/Evidence: Observation\/ecog-1/);
     expect(card.extension['prior-auth-criteria']).toEqual({
-      policy: 'CC-0248',
+      policy: s.expected.policy,
       outcome: 'criteria-met',
       criteria: [
         { id: 'I', status: 'not-met', text: 'Individual is under 19 years of age', evidence: ['Patient/pt-1'] },
@@ -79,7 +80,7 @@ describe('order-sign cards', () => {
   });
 
   it('says what to document next when documentation is needed', async () => {
-    const s = scenario('CC-0248/unknown-stale-ecog.json');
+    const s = scenario(example('myelomaStaleEcog'));
     const res = await request(app).post(url).send(s.request).expect(200);
     const card = res.body.cards[0];
     expect(card.indicator).toBe('warning');
@@ -99,7 +100,9 @@ describe('order-sign cards', () => {
     body.prefetch = { ...b.prefetch, ...e.prefetch };
     const res = await request(app).post(url).send(body).expect(200);
     const policies = res.body.cards.map((c: any) => c.extension['prior-auth-criteria'].policy).sort();
-    expect(policies).toEqual(['CC-0126', 'CC-0248']);
+    const expected = [scenario(BLINCYTO).expected.policy, scenario(ELREXFIO).expected.policy].sort();
+    expect(new Set(expected).size).toBe(2);
+    expect(policies).toEqual(expected);
   });
 
   it('returns no cards and gathers no data when no draft order is for a policy drug', async () => {
@@ -124,16 +127,19 @@ describe('order-sign cards', () => {
     const body = clone(e);
     body.context.draftOrders.entry!.push({ resource: b.context.draftOrders.entry![0]!.resource! });
     body.prefetch = { ...b.prefetch, ...e.prefetch };
-    failing = content().policies.find((p) => p.definition.id === 'CC-0126')!.program.name;
+    const fails = examplePolicy('allMet').definition;
+    const works = examplePolicy('myelomaMet').definition;
+    expect(fails.id).not.toBe(works.id);
+    failing = content().policies.find((p) => p.definition.id === fails.id)!.program.name;
     try {
       const res = await request(app).post(url).send(body).expect(200);
       const byPolicy = Object.fromEntries(res.body.cards.map((c: any) => [c.extension['prior-auth-criteria'].policy, c]));
-      expect(byPolicy['CC-0248'].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
-      const failed = byPolicy['CC-0126'];
+      expect(byPolicy[works.id].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+      const failed = byPolicy[fails.id];
       expect(failed.indicator).toBe('warning');
       expect(failed.summary).toMatch(/could not be completed/);
       expect(failed.extension['prior-auth-criteria'].outcome).toBe('error');
-      expect(failed.extension['prior-auth-criteria'].criteria.map((c: any) => c.id)).toEqual(['I', 'II.A', 'II.B', 'II.C', 'II.D', 'III', 'IV', 'V', 'X.I']);
+      expect(failed.extension['prior-auth-criteria'].criteria.map((c: any) => c.id)).toEqual(fails.criteria);
       expect(JSON.stringify(res.body)).not.toMatch(/boom/);
       expect(logs.some((l) => /policy-evaluation-failed/.test(l) && /boom/.test(l))).toBe(true);
     } finally {
@@ -175,8 +181,8 @@ describe('Da Vinci CRD coverage information', () => {
 
   it.each([
     [ELREXFIO, 'criteria-met', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical', 'doc-purpose': 'withpa' }],
-    ['CC-0248/unknown-stale-ecog.json', 'documentation-needed', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' }],
-    ['CC-0248/not-met-ecog-3.json', 'criteria-not-met', { covered: 'not-covered' }],
+    [example('myelomaStaleEcog'), 'documentation-needed', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' }],
+    [example('myelomaNotMet'), 'criteria-not-met', { covered: 'not-covered' }],
   ])('annotates the draft order for %s (%s) with a valid coverage-information extension', async (file, _outcome, expected) => {
     const body = withCoverage(file);
     const draft = body.context.draftOrders.entry![0]!.resource as any;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readInput } from '../../tools/scenarios';
 import type { Scenario } from '../../tools/scenarios';
-import { content, PATIENTS } from '../support';
+import { content, kit, PATIENTS } from '../support';
 
 /**
  * The test kit must exercise each criterion of each document as met, not met and unknown (where
@@ -10,15 +10,20 @@ import { content, PATIENTS } from '../support';
  * so deleting a scenario that was the only witness of a branch fails here.
  */
 
-/** Statuses a data rule can never produce (see cql/README.md). */
-const IMPOSSIBLE: Record<string, Record<string, string[]>> = {
-  // III: fewer lines found is unknown, never not-met for mere absence.
-  'CC-0248': { III: ['not-met'] },
-  // II.B: no TKI on record is unknown (the combination may be ordered later), never not-met.
-  'CC-0126': { 'II.B': ['not-met'] },
-};
+/** Statuses a data rule can never produce (see cql/README.md), per policy and criterion, with the reason: test/patients/kit.json. */
+const IMPOSSIBLE: Record<string, Record<string, string[]>> = Object.fromEntries(
+  kit().policies.map((p) => [p.id, Object.fromEntries(Object.entries(p.impossible).map(([id, rule]) => [id, rule.statuses]))]),
+);
 
 const runtime = content();
+
+describe('test kit exceptions (test/patients/kit.json)', () => {
+  it.each(kit().policies.flatMap((p) => Object.entries(p.impossible).map(([id, rule]) => [p.id, id, rule] as const)))('%s %s names a loaded policy and criterion, and says why', (policy, id, rule) => {
+    expect(runtime.policies.find((p) => p.definition.id === policy)?.definition.criteria).toContain(id);
+    expect(rule.statuses.length).toBeGreaterThan(0);
+    expect(rule.reason).toMatch(/\S/);
+  });
+});
 
 describe.each(runtime.policies.map((p) => p.definition))('test kit for $id', (definition) => {
   const dir = path.join(PATIENTS, definition.id);

@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readScenario } from '../../tools/scenarios';
+import { escapeRegExp, example, kit, PATIENTS } from '../support';
 
 /** `npm run evaluate` for policy authors, run as a real process. */
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const SCENARIO = path.join(ROOT, 'test', 'patients', 'CC-0248', 'met-relapsed-four-lines-ecog-1.json');
+const SCENARIO = path.join(PATIENTS, example('myelomaMet'));
+const POLICY = readScenario(SCENARIO, new Date()).expected.policy;
 
 function evaluate(...args: string[]) {
   return spawnSync(process.execPath, [TSX, 'tools/evaluate.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -17,7 +19,7 @@ describe('npm run evaluate', () => {
   it('prints every criterion, its evidence and the outcome for a scenario file', () => {
     const run = evaluate(SCENARIO);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/CC-0248 for MedicationRequest\/draft-elrexfio/);
+    expect(run.stdout).toMatch(new RegExp(`${escapeRegExp(POLICY)} for MedicationRequest/draft-elrexfio`));
     expect(run.stdout).toMatch(/I\s+NOT MET\s+Individual is under 19 years of age/);
     expect(run.stdout).toMatch(/III\s+MET\s+Individual has had at least four prior therapies/);
     expect(run.stdout).toMatch(/evidence: Observation\/ecog-1/);
@@ -36,7 +38,7 @@ describe('npm run evaluate', () => {
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ policy: 'CC-0248', outcome: 'criteria-met', order: 'MedicationRequest/draft-elrexfio', matchedBy: 'code' });
+    expect(out[0]).toMatchObject({ policy: POLICY, outcome: 'criteria-met', order: 'MedicationRequest/draft-elrexfio', matchedBy: 'code' });
     expect(out[0].criteria.map((c: any) => c.status)).toEqual(['not-met', 'met', 'met', 'met']);
   });
 
@@ -55,6 +57,6 @@ describe('npm run evaluate', () => {
     expect(missing.stderr).not.toMatch(/\n\s+at /);
     const policy = evaluate(SCENARIO, '--policy', 'CC-9999');
     expect(policy.status).toBe(2);
-    expect(policy.stderr).toMatch(/no policy CC-9999; known: CC-0126, CC-0248/);
+    expect(policy.stderr).toMatch(new RegExp(`no policy CC-9999; known: ${escapeRegExp(kit().policies.map((p) => p.id).join(', '))}`));
   });
 });

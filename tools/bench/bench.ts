@@ -86,13 +86,60 @@ async function inProcessP50(request: ReturnType<typeof syntheticRequest>['reques
   return Math.round((samples[50] as number) * 100) / 100;
 }
 
+/** The service as a child process; cold start = spawn → first answered order-sign. */
+async function startService(fhirBase: string, outDir: string, now: Date) {
+  const port = await freePort();
+  const serviceUrl = `http://127.0.0.1:${port}/cds-services/prior-auth-criteria`;
+  const started = performance.now();
+  // tsx as a loader (not its CLI, which would add a wrapper process): the pid is the server's.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUE: '1000', ALLOWED_FHIR_SERVERS: fhirBase, FEEDBACK_LOG: path.join(outDir, 'feedback.jsonl') },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const first = JSON.stringify(syntheticRequest(Object.keys(BASE_SCENARIOS)[0] as string, 10, now).request);
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(serviceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first });
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        return { child, serviceUrl, coldStartMs: Math.round(performance.now() - started) };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  child.kill('SIGTERM');
+  throw new Error('the service did not answer within 6 s');
+}
+
+/** The same patient (its own id) as a transaction for the FHIR server, and the request without prefetch. */
+function fhirFallback(request: ReturnType<typeof syntheticRequest>['request'], pid: string, fhirBase: string): { tx: Bundle; body: string } {
+  const own = JSON.parse(JSON.stringify(request).replaceAll('Patient/pt-1', `Patient/${pid}`).replaceAll('"pt-1"', `"${pid}"`));
+  const tx: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [] };
+  const seen = new Set<string>();
+  for (const v of Object.values(own.prefetch as Record<string, Bundle | FhirResource | null>)) {
+    const resources = v?.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : v ? [v] : [];
+    for (const r of resources) {
+      const rid = r.resourceType === 'Patient' ? pid : `${pid}-${r.id}`;
+      if (seen.has(`${r.resourceType}/${rid}`)) continue;
+      seen.add(`${r.resourceType}/${rid}`);
+      tx.entry!.push({ resource: { ...r, id: rid }, request: { method: 'PUT', url: `${r.resourceType}/${rid}` } });
+    }
+  }
+  delete own.prefetch;
+  own.fhirServer = fhirBase;
+  own.fhirAuthorization = { access_token: 'bench-token', token_type: 'Bearer' };
+  return { tx, body: JSON.stringify(own) };
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const duration = Number(arg('--duration') ?? (quick ? 1 : 5));
   const sizes = quick ? [200] : [10, 200, 1000];
   const outDir = path.resolve(arg('--out') ?? path.join(REPO_ROOT, 'bench-results'));
   const now = new Date();
-
   // A local FHIR server (Medplum's router, in memory) for the fallback runs.
   const fhir = createDemoFhirServer();
   const fhirApp = express();
@@ -100,34 +147,7 @@ async function main(): Promise<void> {
   const fhirPort = await freePort();
   const fhirServer = fhirApp.listen(fhirPort, '127.0.0.1');
   const fhirBase = `http://127.0.0.1:${fhirPort}/fhir`;
-
-  // The service, started as `npm start` starts it; cold start = spawn → first answered order-sign.
-  const port = await freePort();
-  const serviceUrl = `http://127.0.0.1:${port}/cds-services/prior-auth-criteria`;
-  const started = performance.now();
-  // tsx as a loader (not its CLI, which would add a wrapper process): the pid is the server's.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DEMO: 'off', AUTH: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUE: '1000', ALLOWED_FHIR_SERVERS: fhirBase, FEEDBACK_LOG: path.join(outDir, 'feedback.jsonl') },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const first = JSON.stringify(syntheticRequest(Object.keys(BASE_SCENARIOS)[0] as string, 10, now).request);
-  let coldStartMs = NaN;
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(serviceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first });
-      if (res.status === 200) {
-        await res.arrayBuffer();
-        coldStartMs = Math.round(performance.now() - started);
-        break;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  if (Number.isNaN(coldStartMs)) throw new Error('the service did not answer within 6 s');
-
+  const { child, serviceUrl, coldStartMs } = await startService(fhirBase, outDir, now);
   const content = loadContent();
   const rows: Row[] = [];
   try {
@@ -135,33 +155,14 @@ async function main(): Promise<void> {
       for (const size of sizes) {
         const { request, resources } = syntheticRequest(policy, size, now);
         const lower = await inProcessP50(request, content, now);
-        // Full prefetch.
         const body = JSON.stringify(request);
         const c1 = await run(serviceUrl, body, 1, duration);
         const c16 = await run(serviceUrl, body, 16, duration);
         rows.push({ policy, size, resources, mode: 'prefetch', c1, c16, errors: c1.errors + c16.errors, inProcessP50: lower });
-        // FHIR fallback: the same patient (its own id) on the local FHIR server, no prefetch.
-        const pid = `bench-${policy.toLowerCase()}-${size}`;
-        const text = JSON.stringify(request).replaceAll('Patient/pt-1', `Patient/${pid}`).replaceAll('"pt-1"', `"${pid}"`);
-        const own = JSON.parse(text);
-        const tx: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [] };
-        const seen = new Set<string>();
-        for (const v of Object.values(own.prefetch as Record<string, Bundle | FhirResource | null>)) {
-          const resources = v?.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : v ? [v] : [];
-          for (const r of resources) {
-            const rid = r.resourceType === 'Patient' ? pid : `${pid}-${r.id}`;
-            if (seen.has(`${r.resourceType}/${rid}`)) continue;
-            seen.add(`${r.resourceType}/${rid}`);
-            tx.entry!.push({ resource: { ...r, id: rid }, request: { method: 'PUT', url: `${r.resourceType}/${rid}` } });
-          }
-        }
-        await fhir.load([tx]);
-        delete own.prefetch;
-        own.fhirServer = fhirBase;
-        own.fhirAuthorization = { access_token: 'bench-token', token_type: 'Bearer' };
-        const fbody = JSON.stringify(own);
-        const f1 = await run(serviceUrl, fbody, 1, duration);
-        const f16 = await run(serviceUrl, fbody, 16, duration);
+        const fallback = fhirFallback(request, `bench-${policy.toLowerCase()}-${size}`, fhirBase);
+        await fhir.load([fallback.tx]);
+        const f1 = await run(serviceUrl, fallback.body, 1, duration);
+        const f16 = await run(serviceUrl, fallback.body, 16, duration);
         rows.push({ policy, size, resources, mode: 'fhir', c1: f1, c16: f16, errors: f1.errors + f16.errors });
         console.error(`${policy} ${size} done`);
       }

@@ -6,7 +6,7 @@ import { draftMedicationRequests } from '../../../src/cds/parse';
 import { DEFAULT_CONTENT } from '../../../src/platform/paths';
 import { createLogger } from '../../../src/platform/log';
 import { testApp } from '../../http/helpers';
-import { content, scenario } from '../../support';
+import { content, example, scenario } from '../../support';
 import { collectResources } from '../../../src/patient-data/bundle';
 
 /** Evaluation in worker threads gives the same results as in process, and survives a dead worker. */
@@ -26,7 +26,7 @@ function job(file: string) {
 
 it('evaluates in workers exactly as in process, several at once', async () => {
   await pool.ready();
-  const files = ['CC-0248/met-relapsed-four-lines-ecog-1.json', 'CC-0248/not-met-ecog-3.json', 'CC-0126/met-tki-in-same-draft-orders.json', 'CC-0126/unknown-dlbcl-on-record-no-reason.json'];
+  const files = (['myelomaMet', 'myelomaNotMet', 'allMetTkiInDraftOrders', 'allUnknownDlbclNoReason'] as const).map(example);
   const jobs = files.map(job);
   const viaPool = await Promise.all(jobs.map((j) => evaluatePolicy(pool.evaluate, j.policy, j.input)));
   for (const [i, j] of jobs.entries()) {
@@ -36,7 +36,7 @@ it('evaluates in workers exactly as in process, several at once', async () => {
 });
 
 it('fails the jobs of a worker that dies and replaces it', async () => {
-  const j = job('CC-0248/met-relapsed-four-lines-ecog-1.json');
+  const j = job(example('myelomaMet'));
   const slots = (pool as unknown as { slots: { worker: import('node:worker_threads').Worker }[] }).slots;
   const running = evaluatePolicy(pool.evaluate, j.policy, j.input).then(
     () => new Error('resolved'),
@@ -60,7 +60,7 @@ it('is what the service evaluates with, once ready', async () => {
   await pool.ready();
   const calls: string[] = [];
   const { app, url } = testApp({}, { log: createLogger('silent'), now: () => NOW, evaluate: (program, input, expressions) => (calls.push(program.name), pool.evaluate(program, input, expressions)) });
-  const s = scenario('CC-0126/met-relapsed-cd19-positive.json', NOW);
+  const s = scenario(example('allMet'), NOW);
   const res = await request(app).post(url).send(s.request).expect(200);
   expect(res.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
   expect(calls).toHaveLength(1);

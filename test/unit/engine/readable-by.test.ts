@@ -1,10 +1,10 @@
 import { readableBy } from '../../../src/engine/evaluator';
-import { content } from '../../support';
+import { examplePolicy } from '../../support';
 
 describe('what a policy can read', () => {
-  const { policies } = content();
-  const elrexfio = policies.find((p) => p.definition.id === 'CC-0248')!;
-  const blincyto = policies.find((p) => p.definition.id === 'CC-0126')!;
+  // The myeloma policy and the ALL policy, by the roles their example scenarios play in the kit.
+  const elrexfio = examplePolicy('myelomaMet');
+  const blincyto = examplePolicy('allMet');
 
   it('is derived from the retrieves of the library and its includes', () => {
     const obs = elrexfio.program.retrievable.get('Observation');
@@ -15,7 +15,7 @@ describe('what a policy can read', () => {
     expect(elrexfio.program.retrievable.has('Medication')).toBe(true);
     expect(elrexfio.program.retrievable.has('Coverage')).toBe(false);
     expect(elrexfio.program.retrievable.has('CarePlan')).toBe(false);
-    // CC-0126 reads every Observation and Condition (text-coded MRD, reason references).
+    // The ALL policy reads every Observation and Condition (text-coded MRD, reason references).
     expect(blincyto.program.retrievable.get('Observation')).toBeNull();
     expect(blincyto.program.retrievable.get('Condition')).toBeNull();
     expect(blincyto.program.retrievable.get('CarePlan')).toBeNull();
@@ -40,7 +40,8 @@ describe('what a policy can read', () => {
     // Medication records only when coded in the library's value sets (or naming a Medication).
     expect(kept).toEqual(['p', 'ecog', 'mm', 'lenalidomide', 'by-reference']);
     const keptB = readableBy(blincyto.program, { resourceType: 'Bundle', type: 'collection', entry } as never).entry!.map((e) => e.resource!.id);
-    // CC-0126 includes PriorAuthCommon, whose value sets name the myeloma agents too: kept (conservative).
-    expect(keptB).toEqual(['p', 'ecog', 'hgb', 'odd', 'htn', 'mm', 'lenalidomide', 'by-reference', 'dasatinib']);
+    // The ALL policy's value sets (its own and PriorAuthCommon's) name the TKIs but no myeloma agent
+    // (those are in MyelomaLinesOfTherapy, which only the myeloma policy includes): lenalidomide is left out.
+    expect(keptB).toEqual(['p', 'ecog', 'hgb', 'odd', 'htn', 'mm', 'by-reference', 'dasatinib']);
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ContentError } from '../../../src/platform/errors';
 import { DEFAULT_CONTENT } from '../../../src/platform/paths';
 import { loadContent } from '../../../src/services/content';
+import { escapeRegExp, examplePolicy, kit } from '../../support';
 
 /** A copy of the shipped content in a temp dir, changed by `edit`, then loaded. */
 function loadEdited(edit: (dir: { cards: string; elm: string; valuesets: string }) => void) {
@@ -22,24 +23,30 @@ function editJson(file: string, change: (json: Record<string, any>) => void): vo
   fs.writeFileSync(file, JSON.stringify(json));
 }
 
+/** Two shipped policies to break: the file names and id the messages must name. */
+const elrexfio = examplePolicy('myelomaMet');
+const blincyto = examplePolicy('allMet');
+const ELREXFIO_FILE = path.basename(elrexfio.file);
+const BLINCYTO_FILE = path.basename(blincyto.file);
+const ELREXFIO_ID = elrexfio.definition.id;
+
 describe('policy content loading', () => {
-  it('loads both shipped policies with their criteria in document order', () => {
+  it('loads the shipped policies pinned in test/patients/kit.json with their criteria in document order', () => {
     const { policies } = loadContent();
-    expect(policies.map((p) => [p.definition.id, p.definition.criteria])).toEqual([
-      ['CC-0126', ['I', 'II.A', 'II.B', 'II.C', 'II.D', 'III', 'IV', 'V', 'X.I']],
-      ['CC-0248', ['I', 'II', 'III', 'IV']],
-    ]);
+    const pinned = kit().policies;
+    expect(pinned.length).toBeGreaterThan(0);
+    expect(policies.map((p) => [p.definition.id, p.definition.criteria])).toEqual(pinned.map((p) => [p.id, p.criteria]));
     expect(policies.every((p) => p.triggerCodes.size > 0)).toBe(true);
   });
 
   it.each([
-    ['a definition that is not JSON', (d: any) => fs.writeFileSync(path.join(d.cards, 'CC-0248.json'), '{ nope'), /CC-0248\.json: not valid JSON/],
-    ['a definition without criteria', (d: any) => editJson(path.join(d.cards, 'CC-0248.json'), (j) => delete j.criteria), /CC-0248\.json: field "criteria"/],
+    ['a definition that is not JSON', (d: any) => fs.writeFileSync(path.join(d.cards, ELREXFIO_FILE), '{ nope'), new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: not valid JSON`)],
+    ['a definition without criteria', (d: any) => editJson(path.join(d.cards, ELREXFIO_FILE), (j) => delete j.criteria), new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: field "criteria"`)],
     ['a library with no ELM', (d: any) => fs.rmSync(path.join(d.elm, 'ElrexfioPriorAuth.json')), /library "ElrexfioPriorAuth" has no compiled ELM/],
-    ['a library version mismatch', (d: any) => editJson(path.join(d.cards, 'CC-0126.json'), (j) => (j.library.version = '2.0.0')), /is version 1\.0\.0, not 2\.0\.0/],
+    ['a library version mismatch', (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.library.version = '2.0.0')), /is version 1\.0\.0, not 2\.0\.0/],
     ['a missing value set', (d: any) => fs.rmSync(path.join(d.valuesets, 'dlbcl.json')), /value set http:\/\/example\.org\/fhir\/pa-cds\/ValueSet\/dlbcl \("DLBCL"\) is not in cql\/valuesets/],
-    ['an unknown trigger value set', (d: any) => editJson(path.join(d.cards, 'CC-0126.json'), (j) => (j.triggers.valueSet = 'http://x/vs')), /"triggers\.valueSet": no value set http:\/\/x\/vs/],
-    ['a duplicate policy id', (d: any) => editJson(path.join(d.cards, 'CC-0126.json'), (j) => (j.id = 'CC-0248')), /duplicate policy id CC-0248/],
+    ['an unknown trigger value set', (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.triggers.valueSet = 'http://x/vs')), /"triggers\.valueSet": no value set http:\/\/x\/vs/],
+    ['a duplicate policy id', (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.id = ELREXFIO_ID)), new RegExp(`duplicate policy id ${escapeRegExp(ELREXFIO_ID)}`)],
   ])('refuses %s, naming the file', (_name, edit, message) => {
     const load = loadEdited(edit);
     expect(load).toThrow(ContentError);

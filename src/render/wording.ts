@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ContentError } from '../platform/errors';
+import { readJsonFile } from '../platform/json-file';
+import { DEFAULT_CONTENT } from '../platform/paths';
+import { nonEmptyString, parseShape } from '../platform/shape';
+import { BUILT_IN_PLACEHOLDERS } from '../policy/definition';
+
+/** The service's own words (statuses, headings, notices, the error card, CRD reasons, the policy page), under the cards folder. */
+export const WORDING_FILE = path.join('wording', 'wording.json');
+
+const PLACEHOLDER = /\$\{([^}]*)\}/g;
+
+/** Text with ${placeholders} filled in; a placeholder without a value is left empty. */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(PLACEHOLDER, (_m, name: string) => values[name] ?? '');
+}
+
+/** Non-empty text that may use only the named placeholders (none: fixed text). */
+function template(...names: readonly string[]) {
+  return nonEmptyString('must be non-empty text').superRefine((text, ctx) => {
+    for (const [, name] of text.matchAll(PLACEHOLDER)) {
+      if (!names.includes(name ?? '')) {
+        ctx.addIssue({ code: 'custom', message: `: unknown placeholder \${${name}}; known: ${names.join(', ') || 'none'}` });
+      }
+    }
+  });
+}
+
+/** An object with exactly these fields (an unknown field is likely a misspelt one). */
+function fields<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `has an unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : 'must be an object'),
+  });
+}
+
+const text = template();
+const statusWords = fields({ met: text, 'not-met': text, unknown: text });
+/** What a card-level template (like a policy's own card templates) may use, besides drugName. */
+const cardPlaceholders = [...BUILT_IN_PLACEHOLDERS, 'drugName'];
+
+const WORDING = fields({
+  about: z.string().optional(),
+  /** A criterion's status on a card. */
+  criterionStatus: statusWords,
+  /** An exclusion criterion's status on a card (met = the exclusion applies). */
+  exclusionStatus: statusWords,
+  card: fields({
+    documentLabel: template('documentNumber', 'documentTitle', 'published', 'reviewed'),
+    /** The `reviewed` part of documentLabel, when the document has a last-reviewed date. */
+    documentReviewed: template('lastReviewed'),
+    linkLabel: template('documentNumber'),
+    criteriaHeading: template('formula'),
+    criterionLine: template('id', 'status', 'text', 'detail', 'evidence'),
+    /** The `detail` part of criterionLine, when the criterion has a detail. */
+    criterionDetail: template('detail'),
+    /** The `evidence` part of criterionLine, when the criterion has evidence (a comma-separated list). */
+    criterionEvidence: template('evidence'),
+    nextStepsHeading: text,
+    nextStepLine: template('id', 'step', 'blocksApproval'),
+    /** The `blocksApproval` part of nextStepLine, when the record says the criterion blocks approval. */
+    blocksApproval: text,
+    /** Put before the detail of a card for an order recognised by drug name only. */
+    nameMatchNotice: text,
+    /** Summary and detail when none of the policy's card templates applies. */
+    fallbackSummary: template(...cardPlaceholders),
+    fallbackDetail: template(...cardPlaceholders),
+  }),
+  /** The card for an order whose evaluation failed. */
+  errorCard: fields({
+    summary: template('drugName', 'policy', 'drug', 'document'),
+    detail: template('drugName', 'policy', 'drug', 'document'),
+  }),
+  /** Da Vinci CRD coverage-information: the reason per outcome, and the system action. */
+  coverageInformation: fields({
+    reason: fields({
+      'criteria-met': template('documentNumber'),
+      'criteria-not-met': template('documentNumber'),
+      'documentation-needed': template('documentNumber'),
+    }),
+    actionDescription: text,
+  }),
+  /** The policy page (HTML; placeholder values are escaped). */
+  policyPage: fields({
+    status: template('status', 'published', 'reviewed'),
+    /** The `reviewed` part of status, when the document has a last-reviewed date. */
+    reviewed: template('lastReviewed'),
+    formula: template('formula'),
+    library: template('library', 'version'),
+    criterionColumn: text,
+    nextStepColumn: text,
+  }),
+  /** What `npm run evaluate` prints per criterion. */
+  evaluateTool: fields({ status: statusWords }),
+});
+
+export type Wording = z.infer<typeof WORDING>;
+
+/** Loads and checks the wording in cardsDir; anything wrong throws a ContentError naming the file and field. */
+export function loadWording(cardsDir: string): Wording {
+  const file = path.join(cardsDir, WORDING_FILE);
+  const raw = readJsonFile(file, (at, message) => new ContentError(at, message));
+  return parseShape(WORDING, raw, (message) => new ContentError(file, message), (at) => `field "${at}"`);
+}
+
+let shipped: Wording | undefined;
+
+/** The wording of the default content folder, loaded once: for callers not yet handed the loaded Content's wording. */
+export function defaultWording(): Wording {
+  shipped ??= loadWording(DEFAULT_CONTENT.cardsDir);
+  return shipped;
+}
