@@ -30,9 +30,9 @@ const SERVICE_DEFINITION = z
   .object(
     {
       id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, { error: 'may hold letters, digits, ".", "_" and "-" only' }),
-      hook: z.literal('order-sign', { error: 'must be "order-sign"' }),
       title: nonEmptyString(),
       description: nonEmptyString(),
+      hook: z.literal('order-sign', { error: 'must be "order-sign"' }),
       // Anything but text is left out, as it always was.
       usageRequirements: z.string().optional().catch(undefined),
       prefetch: z.record(z.string(), PREFETCH_QUERY, { error: 'must map keys to FHIR queries' }),
@@ -45,8 +45,13 @@ const SERVICE_DEFINITION = z
 /** Loads and checks the service definition; errors name the file and field. */
 export function loadServiceDefinition(file: string): ServiceDefinition {
   const raw = readJsonFile(file, (at, message) => new ContentError(at, message));
-  const { usageRequirements, ...service } = parseShape(SERVICE_DEFINITION, raw, (message) => new ContentError(file, message), (path) => `field "${path}"`);
-  return { ...service, ...(usageRequirements !== undefined ? { usageRequirements } : {}) };
+  const { id, hook, title, description, usageRequirements, prefetch, coverageKey } = parseShape(
+    SERVICE_DEFINITION,
+    raw,
+    (message) => new ContentError(file, message),
+    (path) => `field "${path}"`,
+  );
+  return { id, hook, title, description, ...(usageRequirements !== undefined ? { usageRequirements } : {}), prefetch, coverageKey };
 }
 
 /** The definition with `{drugs}` in its description filled with the drugs the service covers. */

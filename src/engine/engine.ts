@@ -1,6 +1,6 @@
 import { ContentError } from '../platform/errors';
 import { Library, Repository } from './cql-engine';
-import { FhirRecords } from './data-source';
+import { FhirRecords } from './records';
 import { checkValueSetsPresent, loadElm, retrievableOf, valueSetCodesOf, type ElmDefinition, type ElmLibrary } from './elm';
 import { Evaluator, type Program } from './evaluator';
 import { buildCodeService, loadValueSets, type ValueSetEntry } from './terminology';

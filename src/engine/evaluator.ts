@@ -1,6 +1,6 @@
 import type { Bundle, MedicationRequest } from 'fhir/r4';
 import { DateTime, Executor, type CodeService, type Library } from './cql-engine';
-import type { FhirRecords } from './data-source';
+import type { FhirRecords } from './records';
 import { EngineInputError, EvaluationError } from './errors';
 
 /** A compiled library ready to run, with what its retrieves can read (built once at startup). */

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import { DEFAULT_CONTENT, REPO_ROOT, type ContentPaths } from './paths';
+import { fieldsOf, parseShape, whole } from './shape';
 
 /** A CDS client (an EHR) trusted to call the service. */
 export interface TrustedClient {
@@ -103,6 +105,25 @@ export function servers(env: NodeJS.ProcessEnv, name: string): string[] {
   });
 }
 
+const HTTP_URL = /^https?:\/\//;
+const URLS = whole(z.array(z.string().regex(HTTP_URL)), 'must list http(s) URLs');
+
+/** CDS_CLIENTS: a JSON array of clients; one that is not an object lacks its iss. */
+const CLIENTS = z.array(
+  fieldsOf(
+    z
+      .object({
+        iss: z.string({ error: "must be the client's JWT issuer" }).min(1, { error: "must be the client's JWT issuer" }),
+        jwksUrl: z.string({ error: 'must be an http(s) URL' }).regex(HTTP_URL, { error: 'must be an http(s) URL' }).optional(),
+        // Exact URLs, as sent in jku headers.
+        jkuAllow: URLS.optional(),
+        fhirServers: URLS.transform((urls) => urls.map((u) => u.replace(/\/+$/, ''))).optional(),
+      })
+      .refine((c) => Boolean(c.jwksUrl || c.jkuAllow?.length), { error: 'needs jwksUrl or jkuAllow' }),
+  ),
+  { error: 'must be a JSON array of clients' },
+);
+
 function trustedClients(env: NodeJS.ProcessEnv): TrustedClient[] {
   let raw: string | undefined = env.CDS_CLIENTS;
   let name = 'CDS_CLIENTS';
@@ -121,26 +142,7 @@ function trustedClients(env: NodeJS.ProcessEnv): TrustedClient[] {
   } catch {
     throw new ConfigError(name, 'must be a JSON array of clients');
   }
-  if (!Array.isArray(list)) throw new ConfigError(name, 'must be a JSON array of clients');
-  return list.map((c: Record<string, unknown>, i) => {
-    const at = `${name}[${i}]`;
-    if (typeof c?.iss !== 'string' || c.iss === '') throw new ConfigError(name, `${at}.iss must be the client's JWT issuer`);
-    const urls = (v: unknown, field: string): string[] | undefined => {
-      if (v === undefined) return undefined;
-      if (!Array.isArray(v) || !v.every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) throw new ConfigError(name, `${at}.${field} must list http(s) URLs`);
-      return (v as string[]).map((u) => u.replace(/\/+$/, ''));
-    };
-    if (c.jwksUrl !== undefined && (typeof c.jwksUrl !== 'string' || !/^https?:\/\//.test(c.jwksUrl))) throw new ConfigError(name, `${at}.jwksUrl must be an http(s) URL`);
-    const jkuAllow = urls(c.jkuAllow, 'jkuAllow');
-    const fhirServers = urls(c.fhirServers, 'fhirServers');
-    if (!c.jwksUrl && !jkuAllow?.length) throw new ConfigError(name, `${at} needs jwksUrl or jkuAllow`);
-    return {
-      iss: c.iss,
-      ...(typeof c.jwksUrl === 'string' ? { jwksUrl: c.jwksUrl } : {}),
-      ...(jkuAllow ? { jkuAllow: c.jkuAllow as string[] } : {}),
-      ...(fhirServers ? { fhirServers } : {}),
-    };
-  });
+  return parseShape(CLIENTS, list, (message) => new ConfigError(name, message), (at) => `${name}${at}`);
 }
 
 export function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -72,7 +72,13 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       drug: text,
       formula: text,
       document: z.looseObject(
-        { number: text, title: text, published: text, status: z.string({ error: 'must be a string' }).optional(), lastReviewed: z.string({ error: 'must be a string' }).optional() },
+        {
+          number: text,
+          title: text,
+          published: text,
+          status: z.string({ error: 'must be a string' }).optional(),
+          lastReviewed: z.string({ error: 'must be a string' }).optional(),
+        },
         { error: 'is required' },
       ),
       library: z.looseObject({ name: text, version: text }, { error: 'is required' }),
@@ -98,6 +104,7 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
 /** `field "<path>"`; the fields of document and library have always been named by their own key. */
 const field = (path: string) => `field "${path.replace(/^(document|library)\./, '')}"`;
 
+/** The JSON shape of a policy definition; what it names in the library is checked by validateTemplates. */
 export function validateDefinition(file: string, raw: unknown): PolicyDefinition {
   return parseShape(POLICY_DEFINITION, raw, (message) => new ContentError(file, message), field);
 }

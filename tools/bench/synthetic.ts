@@ -16,6 +16,33 @@ function daysAgo(n: number, now: Date): string {
   return new Date(now.getTime() - n * 86400e3).toISOString();
 }
 
+type Pad = (i: number, when: string, subject: { reference: string }) => FhirResource;
+const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const lab: Pad = (i, when, subject) => ({
+  resourceType: 'Observation', id: `pad-lab-${i}`, status: 'final', subject, category: [{ coding: [{ system: CATEGORY, code: 'laboratory' }] }],
+  code: { coding: [{ system: 'http://loinc.org', code: LOINC_LABS[i % LOINC_LABS.length] as string }] }, effectiveDateTime: when,
+  valueQuantity: { value: 3 + (i % 40) / 4, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+});
+const vital: Pad = (i, when, subject) => ({
+  resourceType: 'Observation', id: `pad-vital-${i}`, status: 'final', subject, category: [{ coding: [{ system: CATEGORY, code: 'vital-signs' }] }],
+  code: { coding: [{ system: 'http://loinc.org', code: VITALS[i % VITALS.length] as string }] }, effectiveDateTime: when, valueQuantity: { value: 60 + (i % 50), unit: '/min' },
+});
+const order: Pad = (i, when, subject) => ({
+  resourceType: 'MedicationRequest', id: `pad-mr-${i}`, status: i % 3 ? 'completed' : 'active', intent: 'order', subject, authoredOn: when,
+  medicationCodeableConcept: { coding: [{ system: RX, code: SUPPORTIVE_RX[i % SUPPORTIVE_RX.length] as string }], text: 'supportive care' },
+});
+const administration: Pad = (i, when, subject) => ({
+  resourceType: 'MedicationAdministration', id: `pad-ma-${i}`, status: 'completed', subject, effectiveDateTime: when,
+  medicationCodeableConcept: { coding: [{ system: RX, code: SUPPORTIVE_RX[(i + 3) % SUPPORTIVE_RX.length] as string }] },
+});
+const condition: Pad = (i, _when, subject) => ({
+  resourceType: 'Condition', id: `pad-cond-${i}`, subject,
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: i % 2 ? 'active' : 'resolved' }] },
+  code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: ICD[i % ICD.length] as string }] },
+});
+/** The mix, in the order the original generator cycled through (i % 8). */
+const PAD_KINDS: Pad[] = [lab, lab, lab, vital, order, order, administration, condition];
+
 /**
  * What an oncology patient's record also holds, deterministically: years of labs and vitals,
  * unrelated conditions, supportive-care orders and infusion-day administrations.
@@ -23,35 +50,7 @@ function daysAgo(n: number, now: Date): string {
 export function padding(patientRef: string, now: Date, count: number): FhirResource[] {
   const out: FhirResource[] = [];
   const subject = { reference: patientRef };
-  for (let i = 0; out.length < count; i++) {
-    const when = daysAgo((i * 5) % 1500, now);
-    switch (i % 8) {
-      case 0:
-      case 1:
-      case 2:
-        out.push({ resourceType: 'Observation', id: `pad-lab-${i}`, status: 'final', subject, category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-          code: { coding: [{ system: 'http://loinc.org', code: LOINC_LABS[i % LOINC_LABS.length] as string }] }, effectiveDateTime: when,
-          valueQuantity: { value: 3 + (i % 40) / 4, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' } });
-        break;
-      case 3:
-        out.push({ resourceType: 'Observation', id: `pad-vital-${i}`, status: 'final', subject, category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-          code: { coding: [{ system: 'http://loinc.org', code: VITALS[i % VITALS.length] as string }] }, effectiveDateTime: when, valueQuantity: { value: 60 + (i % 50), unit: '/min' } });
-        break;
-      case 4:
-      case 5:
-        out.push({ resourceType: 'MedicationRequest', id: `pad-mr-${i}`, status: i % 3 ? 'completed' : 'active', intent: 'order', subject, authoredOn: when,
-          medicationCodeableConcept: { coding: [{ system: RX, code: SUPPORTIVE_RX[i % SUPPORTIVE_RX.length] as string }], text: 'supportive care' } });
-        break;
-      case 6:
-        out.push({ resourceType: 'MedicationAdministration', id: `pad-ma-${i}`, status: 'completed', subject, effectiveDateTime: when,
-          medicationCodeableConcept: { coding: [{ system: RX, code: SUPPORTIVE_RX[(i + 3) % SUPPORTIVE_RX.length] as string }] } });
-        break;
-      default:
-        out.push({ resourceType: 'Condition', id: `pad-cond-${i}`, subject,
-          clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: i % 2 ? 'active' : 'resolved' }] },
-          code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: ICD[i % ICD.length] as string }] } });
-    }
-  }
+  for (let i = 0; out.length < count; i++) out.push(PAD_KINDS[i % PAD_KINDS.length]!(i, daysAgo((i * 5) % 1500, now), subject));
   return out;
 }
 
