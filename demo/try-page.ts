@@ -20,14 +20,20 @@ export function readDemoPatients(dir = SEED_DIR): DemoPatient[] {
 }
 
 function readOrderTemplates(dir = SEED_DIR): Record<string, MedicationRequest> {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'orders.json'), 'utf8')) as Record<string, MedicationRequest>;
+  return JSON.parse(fs.readFileSync(path.join(dir, 'orders.json'), 'utf8')) as Record<
+    string,
+    MedicationRequest
+  >;
 }
 
 const PUBLIC = path.join(__dirname, 'public');
 
 /** Strict content security policy: the page's own script and style only, no inline code. */
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  );
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   next();
@@ -46,7 +52,8 @@ export function createTryPage(options: TryPageOptions): express.Router {
   const router = express.Router();
   router.use(securityHeaders);
   router.get('/demo.json', (req, res) => {
-    const fhirServer = options.fhirServer ?? `${req.protocol}://${req.get('host') ?? 'localhost'}/demo/fhir`;
+    const fhirServer =
+      options.fhirServer ?? `${req.protocol}://${req.get('host') ?? 'localhost'}/demo/fhir`;
     res.json({ serviceId: options.serviceId, fhirServer, patients, orders });
   });
   router.get('/', (_req, res) => res.sendFile(path.join(PUBLIC, 'try.html')));

@@ -18,15 +18,30 @@ export interface StartOptions {
 }
 
 /** The order-sign dependencies, built once: evaluation in the pool once its workers are ready. */
-function orderSignDeps(config: Readonly<Config>, content: Content, log: Logger, metrics: Metrics, pool?: EvaluationPool): OrderSignDeps {
+function orderSignDeps(
+  config: Readonly<Config>,
+  content: Content,
+  log: Logger,
+  metrics: Metrics,
+  pool?: EvaluationPool,
+): OrderSignDeps {
   const inProcess = content.engine.evaluator.evaluate;
   const { limits } = config;
   return {
     service: content.service,
     policies: content.policies,
     evaluator: () => (pool?.isReady ? pool.evaluate : inProcess),
-    gather: { allowedFhirServers: config.allowedFhirServers, timeoutMs: config.fhirTimeoutMs, maxPages: config.fhirMaxPages, maxResponseBytes: limits.fhirMaxResponseBytes, maxResources: limits.fhirMaxResources },
-    limits: { maxDraftOrders: limits.maxDraftOrders, maxPrefetchResources: limits.maxPrefetchResources },
+    gather: {
+      allowedFhirServers: config.allowedFhirServers,
+      timeoutMs: config.fhirTimeoutMs,
+      maxPages: config.fhirMaxPages,
+      maxResponseBytes: limits.fhirMaxResponseBytes,
+      maxResources: limits.fhirMaxResources,
+    },
+    limits: {
+      maxDraftOrders: limits.maxDraftOrders,
+      maxPrefetchResources: limits.maxPrefetchResources,
+    },
     log,
     metrics,
     now: () => new Date(),
@@ -40,18 +55,32 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   const started = Date.now();
   const content = loadContent(config.content);
   const metrics = new Metrics({ defaultMetrics: true });
-  const pool = config.evaluationWorkers > 0 ? new EvaluationPool(config.evaluationWorkers, config.content) : undefined;
+  const pool =
+    config.evaluationWorkers > 0
+      ? new EvaluationPool(config.evaluationWorkers, config.content)
+      : undefined;
   // The service answers at once; requests use the workers as soon as they have loaded the content.
   pool?.ready().then(
     () => log.info('evaluation-workers-ready', { workers: config.evaluationWorkers }),
     (e: unknown) => log.error('evaluation-workers-failed', { error: (e as Error).message }),
   );
   const deps = orderSignDeps(config, content, log, metrics, pool);
-  const registry = new ServiceRegistry([{ definition: content.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) }]);
+  const registry = new ServiceRegistry([
+    { definition: content.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) },
+  ]);
   const state = { ready: true };
   const feedback = new FileFeedbackStore(config.feedbackLog);
   const routers = (await options.routers?.(content)) ?? [];
-  const app = createApp({ registry, policies: content.policies, feedback, config, log, metrics, state, routers });
+  const app = createApp({
+    registry,
+    policies: content.policies,
+    feedback,
+    config,
+    log,
+    metrics,
+    state,
+    routers,
+  });
   const server = createServer(app, config);
   await listen(server, config);
   const port = (server.address() as AddressInfo).port;
@@ -73,7 +102,10 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
  * the whole request within REQUEST_TIMEOUT_MS, else 408 and the connection closes. Only receiving
  * the request is timed; a slow answer (a slow FHIR server) is not cut.
  */
-export function createServer(app: http.RequestListener, config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs'>): http.Server {
+export function createServer(
+  app: http.RequestListener,
+  config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs'>,
+): http.Server {
   return http.createServer(
     {
       headersTimeout: config.headersTimeoutMs,
@@ -89,22 +121,37 @@ export function createServer(app: http.RequestListener, config: Pick<Config, 'he
 function listen(server: http.Server, config: Readonly<Config>): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
-      reject(new Error(`cannot listen on ${config.host}:${config.port}: ${why} (set PORT or HOST)`));
+      const why =
+        e.code === 'EADDRINUSE'
+          ? 'the address is already in use'
+          : e.code === 'EACCES'
+            ? 'permission denied'
+            : e.message;
+      reject(
+        new Error(`cannot listen on ${config.host}:${config.port}: ${why} (set PORT or HOST)`),
+      );
     });
     server.listen(config.port, config.host, () => resolve());
   });
 }
 
 /** Graceful shutdown: stop accepting, report not ready, let in-flight requests finish. */
-function stopOnSignals(server: http.Server, config: Readonly<Config>, log: Logger, state: { ready: boolean }, pool?: EvaluationPool): void {
+function stopOnSignals(
+  server: http.Server,
+  config: Readonly<Config>,
+  log: Logger,
+  state: { ready: boolean },
+  pool?: EvaluationPool,
+): void {
   const stop = (signal: string) => {
     if (!state.ready) return;
     state.ready = false;
     log.info('shutting-down', { signal, graceMs: config.shutdownGraceMs });
     server.close(() => {
       log.info('stopped');
-      void (pool?.close() ?? Promise.resolve()).finally(() => setTimeout(() => process.exit(0), 50));
+      void (pool?.close() ?? Promise.resolve()).finally(() =>
+        setTimeout(() => process.exit(0), 50),
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => {

@@ -31,12 +31,21 @@ export function allScenarioFiles(): string[] {
   return fs
     .readdirSync(PATIENTS, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => fs.readdirSync(path.join(PATIENTS, d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join(d.name, f)))
+    .flatMap((d) =>
+      fs
+        .readdirSync(path.join(PATIENTS, d.name))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(d.name, f)),
+    )
     .sort();
 }
 
 /** The service's own pipeline (parse → select → gather → evaluate) on a request, in process. */
-export async function evaluateInProcess(request: unknown, now: Date = NOW, from: Content = content()): Promise<PolicyResult[]> {
+export async function evaluateInProcess(
+  request: unknown,
+  now: Date = NOW,
+  from: Content = content(),
+): Promise<PolicyResult[]> {
   const run = await evaluateOrderSign(inProcessDeps(from, now), request, LOCAL_CALL);
   return run.evaluations.map((e) => {
     if (!e.result) throw e.error ?? new Error('no result');
@@ -79,7 +88,8 @@ export function kit(): Kit {
   for (const p of read.policies) {
     for (const [id, rule] of Object.entries(p.impossible)) {
       const bad = rule.statuses.filter((st) => !STATUSES.includes(st));
-      if (bad.length > 0) throw new Error(`test/patients/kit.json: ${p.id} ${id}: unknown status ${bad.join(', ')}`);
+      if (bad.length > 0)
+        throw new Error(`test/patients/kit.json: ${p.id} ${id}: unknown status ${bad.join(', ')}`);
     }
   }
   return read;
@@ -88,7 +98,8 @@ export function kit(): Kit {
 /** The path (under test/patients, as scenario() takes it) of the example scenario for a role. */
 export function example(role: ExampleRole): string {
   const file = kitFile.examples[role];
-  if (typeof file !== 'string') throw new Error(`test/patients/kit.json: no example "${String(role)}"`);
+  if (typeof file !== 'string')
+    throw new Error(`test/patients/kit.json: no example "${String(role)}"`);
   return file;
 }
 

@@ -109,7 +109,8 @@ export function translateAll() {
   for (const file of cqlFiles()) {
     const text = fs.readFileSync(path.join(cqlDir, file), 'utf8');
     const translator = CqlTranslator.fromText(text, newLibraryManager());
-    for (const e of translator.errors.asJsReadonlyArrayView()) problems.push(describe(e, `cql/${file}`));
+    for (const e of translator.errors.asJsReadonlyArrayView())
+      problems.push(describe(e, `cql/${file}`));
     const elm = JSON.parse(translator.toJson());
     const name = libraryName(text) ?? path.basename(file, '.cql');
     outputs.set(`${name}.json`, JSON.stringify(elm, null, 1) + '\n');
@@ -123,12 +124,16 @@ export function translateAll() {
  */
 export function expandValueSets() {
   const dir = path.join(cqlDir, 'valuesets');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const byUrl = new Map();
   const docs = new Map();
   for (const f of files) {
     const vs = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-    if (vs.resourceType !== 'ValueSet' || !vs.url) throw new Error(`cql/valuesets/${f}: not a ValueSet with a url`);
+    if (vs.resourceType !== 'ValueSet' || !vs.url)
+      throw new Error(`cql/valuesets/${f}: not a ValueSet with a url`);
     byUrl.set(vs.url, vs);
     docs.set(f, vs);
   }
@@ -136,7 +141,8 @@ export function expandValueSets() {
     if (seen.has(vs.url)) throw new Error(`value set ${vs.url} includes itself`);
     const out = [];
     for (const inc of vs.compose?.include ?? []) {
-      for (const c of inc.concept ?? []) out.push({ system: inc.system, code: c.code, display: c.display });
+      for (const c of inc.concept ?? [])
+        out.push({ system: inc.system, code: c.code, display: c.display });
       for (const ref of inc.valueSet ?? []) {
         const child = byUrl.get(ref);
         if (!child) throw new Error(`value set ${vs.url} includes unknown value set ${ref}`);
@@ -150,7 +156,10 @@ export function expandValueSets() {
   for (const [f, vs] of docs) {
     const contains = expand(vs, new Set());
     const { expansion: _old, ...rest } = vs;
-    const expanded = { ...rest, expansion: { timestamp: vs.date, total: contains.length, contains } };
+    const expanded = {
+      ...rest,
+      expansion: { timestamp: vs.date, total: contains.length, contains },
+    };
     outputs.set(f, JSON.stringify(expanded, null, 2) + '\n');
   }
   return { dir, outputs };
@@ -170,26 +179,33 @@ function main() {
     const expected = new Set(outputs.keys());
     for (const [name, json] of outputs) {
       const target = path.join(elmDir, name);
-      if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== json) stale.push(`cql/elm/${name}`);
+      if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== json)
+        stale.push(`cql/elm/${name}`);
     }
     if (fs.existsSync(elmDir)) {
-      for (const f of fs.readdirSync(elmDir)) if (!expected.has(f)) stale.push(`cql/elm/${f} (no CQL source)`);
+      for (const f of fs.readdirSync(elmDir))
+        if (!expected.has(f)) stale.push(`cql/elm/${f} (no CQL source)`);
     }
     for (const [f, json] of valueSets.outputs) {
-      if (fs.readFileSync(path.join(valueSets.dir, f), 'utf8') !== json) stale.push(`cql/valuesets/${f} (expansion)`);
+      if (fs.readFileSync(path.join(valueSets.dir, f), 'utf8') !== json)
+        stale.push(`cql/valuesets/${f} (expansion)`);
     }
     if (stale.length > 0) {
       console.error(`Committed ELM is stale; run "npm run cql":\n  ${stale.join('\n  ')}`);
       process.exit(1);
     }
-    console.log(`ELM and value set expansions are current (${outputs.size} libraries, ${valueSets.outputs.size} value sets).`);
+    console.log(
+      `ELM and value set expansions are current (${outputs.size} libraries, ${valueSets.outputs.size} value sets).`,
+    );
     return;
   }
   fs.mkdirSync(elmDir, { recursive: true });
   for (const f of fs.readdirSync(elmDir)) if (!outputs.has(f)) fs.unlinkSync(path.join(elmDir, f));
   for (const [name, json] of outputs) fs.writeFileSync(path.join(elmDir, name), json);
   for (const [f, json] of valueSets.outputs) fs.writeFileSync(path.join(valueSets.dir, f), json);
-  console.log(`Translated ${outputs.size} libraries to cql/elm/ and expanded ${valueSets.outputs.size} value sets.`);
+  console.log(
+    `Translated ${outputs.size} libraries to cql/elm/ and expanded ${valueSets.outputs.size} value sets.`,
+  );
 }
 
 main();

@@ -39,13 +39,17 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--order') args.order = next();
     else if (a === '--now') {
       const d = new Date(next());
-      if (Number.isNaN(d.getTime())) throw new BadRequestError('--now must be an ISO 8601 date-time');
+      if (Number.isNaN(d.getTime()))
+        throw new BadRequestError('--now must be an ISO 8601 date-time');
       args.now = d;
     } else if (a === '--json') args.json = true;
     else if (a && !a.startsWith('--') && !args.file) args.file = a;
     else throw new BadRequestError(`unknown argument ${a}`);
   }
-  if (!args.file) throw new BadRequestError('usage: npm run evaluate -- <file.json> [--policy ID] [--order ID] [--now ISO] [--json]');
+  if (!args.file)
+    throw new BadRequestError(
+      'usage: npm run evaluate -- <file.json> [--policy ID] [--order ID] [--now ISO] [--json]',
+    );
   return args as Args;
 }
 
@@ -54,34 +58,63 @@ function requestOf(raw: unknown, args: Args, content: Content): ScenarioRequest 
   const obj = raw as Record<string, unknown>;
   const request = (obj?.request ?? (obj?.hook ? obj : undefined)) as ScenarioRequest | undefined;
   if (request) return request;
-  if (obj?.resourceType !== 'Bundle') throw new BadRequestError('the file is neither a scenario, an order-sign request nor a FHIR Bundle');
+  if (obj?.resourceType !== 'Bundle')
+    throw new BadRequestError(
+      'the file is neither a scenario, an order-sign request nor a FHIR Bundle',
+    );
   const bundle = obj as unknown as Bundle;
   const resources = (bundle.entry ?? []).map((e) => e.resource);
-  const requests = resources.filter((r): r is MedicationRequest => r?.resourceType === 'MedicationRequest');
-  const draft = args.order ? requests.find((r) => r.id === args.order) : requests.find((r) => r.status === 'draft');
-  if (!draft) throw new BadRequestError(args.order ? `no MedicationRequest ${args.order} in the Bundle` : 'no draft MedicationRequest in the Bundle; name one with --order <id>');
+  const requests = resources.filter(
+    (r): r is MedicationRequest => r?.resourceType === 'MedicationRequest',
+  );
+  const draft = args.order
+    ? requests.find((r) => r.id === args.order)
+    : requests.find((r) => r.status === 'draft');
+  if (!draft)
+    throw new BadRequestError(
+      args.order
+        ? `no MedicationRequest ${args.order} in the Bundle`
+        : 'no draft MedicationRequest in the Bundle; name one with --order <id>',
+    );
   const patientId = resources.find((r) => r?.resourceType === 'Patient')?.id;
   if (!patientId) throw new BadRequestError('the Bundle holds no Patient with an id');
-  const prefetch = Object.fromEntries(Object.keys(content.service.prefetch).map((key) => [key, bundle]));
+  const prefetch = Object.fromEntries(
+    Object.keys(content.service.prefetch).map((key) => [key, bundle]),
+  );
   return {
     hook: 'order-sign',
     hookInstance: 'evaluate-cli',
-    context: { userId: 'Practitioner/evaluate-cli', patientId, draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] } },
+    context: {
+      userId: 'Practitioner/evaluate-cli',
+      patientId,
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+    },
     prefetch,
   };
 }
 
 /** The service's own steps; --policy evaluates every draft order against that policy, whatever its codes. */
-async function evaluations(content: Content, request: ScenarioRequest, args: Args): Promise<Evaluation[]> {
+async function evaluations(
+  content: Content,
+  request: ScenarioRequest,
+  args: Args,
+): Promise<Evaluation[]> {
   const deps = inProcessDeps(content, args.now);
   if (!args.policy) return (await evaluateOrderSign(deps, request, LOCAL_CALL)).evaluations;
   const policy = content.policies.find((p) => p.definition.id === args.policy);
-  if (!policy) throw new BadRequestError(`no policy ${args.policy}; known: ${content.policies.map((p) => p.definition.id).join(', ')}`);
+  if (!policy)
+    throw new BadRequestError(
+      `no policy ${args.policy}; known: ${content.policies.map((p) => p.definition.id).join(', ')}`,
+    );
   const parsed = parseOrderSignRequest(request, content.service, deps.limits);
   const { orders } = select(parsed, []);
   const matches = orders.map((order) => ({ policy, order, matchedBy: 'code' as const }));
   const data = await gather(deps, parsed, matches, LOCAL_CALL);
-  return evaluateMatches(deps.evaluator(), matches, orders, { patientId: parsed.context.patientId, bundle: data.bundle, now: args.now });
+  return evaluateMatches(deps.evaluator(), matches, orders, {
+    patientId: parsed.context.patientId,
+    bundle: data.bundle,
+    now: args.now,
+  });
 }
 
 /** The status words (cards/wording/wording.json, evaluateTool.status). */
@@ -89,8 +122,14 @@ type Marks = Content['wording']['evaluateTool']['status'];
 
 function print(e: Evaluation, marks: Marks): void {
   const { order, matchedBy } = e.match;
-  const drug = order.medicationCodeableConcept?.text ?? order.medicationCodeableConcept?.coding?.[0]?.display ?? order.medicationReference?.reference ?? '';
-  console.log(`\n${e.match.policy.definition.id} for MedicationRequest/${order.id ?? '?'} ${drug}${matchedBy === 'name' ? ' (matched by drug name)' : ''}`);
+  const drug =
+    order.medicationCodeableConcept?.text ??
+    order.medicationCodeableConcept?.coding?.[0]?.display ??
+    order.medicationReference?.reference ??
+    '';
+  console.log(
+    `\n${e.match.policy.definition.id} for MedicationRequest/${order.id ?? '?'} ${drug}${matchedBy === 'name' ? ' (matched by drug name)' : ''}`,
+  );
   if (!e.result) {
     console.log(`  could not be evaluated: ${e.error?.message ?? 'unknown error'}`);
     return;
@@ -109,7 +148,11 @@ async function main(): Promise<void> {
   const content = loadContent();
   const results = await evaluations(content, requestOf(raw, args, content), args);
   if (args.json) {
-    const rows = results.map((e) => ({ order: `MedicationRequest/${e.match.order.id}`, matchedBy: e.match.matchedBy, ...(e.result ?? { policy: e.match.policy.definition.id, error: e.error?.message }) }));
+    const rows = results.map((e) => ({
+      order: `MedicationRequest/${e.match.order.id}`,
+      matchedBy: e.match.matchedBy,
+      ...(e.result ?? { policy: e.match.policy.definition.id, error: e.error?.message }),
+    }));
     console.log(JSON.stringify(rows, null, 2));
   } else if (results.length === 0) {
     console.log('No policy applies to the draft order(s): no trigger code or drug name matched.');

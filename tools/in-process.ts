@@ -14,8 +14,17 @@ export function inProcessDeps(content: Content, now: Date): OrderSignDeps {
     service: content.service,
     policies: content.policies,
     evaluator: () => content.engine.evaluator.evaluate,
-    gather: { allowedFhirServers: [], timeoutMs: config.fhirTimeoutMs, maxPages: config.fhirMaxPages, maxResponseBytes: limits.fhirMaxResponseBytes, maxResources: limits.fhirMaxResources },
-    limits: { maxDraftOrders: limits.maxDraftOrders, maxPrefetchResources: limits.maxPrefetchResources },
+    gather: {
+      allowedFhirServers: [],
+      timeoutMs: config.fhirTimeoutMs,
+      maxPages: config.fhirMaxPages,
+      maxResponseBytes: limits.fhirMaxResponseBytes,
+      maxResources: limits.fhirMaxResources,
+    },
+    limits: {
+      maxDraftOrders: limits.maxDraftOrders,
+      maxPrefetchResources: limits.maxPrefetchResources,
+    },
     log: createLogger('silent'),
     now: () => now,
   };

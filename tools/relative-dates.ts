@@ -24,7 +24,9 @@ export function resolveRelativeDates<T>(value: T, now: Date): T {
   if (typeof value === 'string') return (resolveRelativeDate(value, now) ?? value) as T;
   if (Array.isArray(value)) return value.map((v) => resolveRelativeDates(v, now)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRelativeDates(v, now)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveRelativeDates(v, now)]),
+    ) as T;
   }
   return value;
 }

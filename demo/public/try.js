@@ -74,13 +74,23 @@ function renderPatients() {
     const input = el('input', { type: 'radio', name: 'patient', value: p.id });
     if (i === 0) input.checked = true;
     input.addEventListener('change', refreshOrders);
-    box.append(el('label', { class: 'patient', 'data-patient': p.id }, input, el('span', { class: 'label', text: `${p.name} — ${p.label}` }), el('span', { class: 'desc', text: p.description })));
+    box.append(
+      el(
+        'label',
+        { class: 'patient', 'data-patient': p.id },
+        input,
+        el('span', { class: 'label', text: `${p.name} — ${p.label}` }),
+        el('span', { class: 'desc', text: p.description }),
+      ),
+    );
   });
 }
 
 // ---- Signing: build the order-sign request, send it, render the answer
 function uuid() {
-  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  return crypto.randomUUID
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
 async function prefetchFor(patientId) {
@@ -88,9 +98,13 @@ async function prefetchFor(patientId) {
   const service = discovery.services.find((s) => s.id === demo.serviceId);
   const out = {};
   for (const [key, template] of Object.entries(service.prefetch)) {
-    const query = template.replace(/\{\{\s*context\.patientId\s*\}\}/g, encodeURIComponent(patientId)).replace(/\{\{\s*context\.userId\s*\}\}/g, 'Practitioner/demo');
+    const query = template
+      .replace(/\{\{\s*context\.patientId\s*\}\}/g, encodeURIComponent(patientId))
+      .replace(/\{\{\s*context\.userId\s*\}\}/g, 'Practitioner/demo');
     try {
-      const res = await fetch(`${demo.fhirServer}/${query}`, { headers: { Accept: 'application/fhir+json' } });
+      const res = await fetch(`${demo.fhirServer}/${query}`, {
+        headers: { Accept: 'application/fhir+json' },
+      });
       out[key] = res.ok ? await res.json() : null;
     } catch (e) {
       // Not reachable from the browser (e.g. HAPI inside docker-compose): send null, the service fetches it.
@@ -117,11 +131,21 @@ async function sign() {
     hook: 'order-sign',
     hookInstance: uuid(),
     fhirServer: demo.fhirServer,
-    fhirAuthorization: { access_token: 'demo-token', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'demo-ehr' },
+    fhirAuthorization: {
+      access_token: 'demo-token',
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: 'patient/*.read',
+      subject: 'demo-ehr',
+    },
     context: {
       userId: 'Practitioner/demo',
       patientId: patient.id,
-      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: orders.map((resource) => ({ resource })) },
+      draftOrders: {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: orders.map((resource) => ({ resource })),
+      },
     },
   };
   $('sign').disabled = true;
@@ -130,7 +154,11 @@ async function sign() {
     if ($('prefetch').checked) request.prefetch = await prefetchFor(patient.id);
     $('raw-request').textContent = JSON.stringify(request, null, 2);
     const started = performance.now();
-    const res = await fetch(`/cds-services/${demo.serviceId}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) });
+    const res = await fetch(`/cds-services/${demo.serviceId}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
     const body = await res.json();
     const ms = Math.round(performance.now() - started);
     $('raw-response').textContent = JSON.stringify(body, null, 2);
@@ -154,14 +182,32 @@ const STATUS_TEXT = { met: 'met', 'not-met': 'not met', unknown: 'not documented
 
 function criteriaTable(result) {
   const table = el('table', { class: 'criteria-table' });
-  table.append(el('thead', {}, el('tr', {}, el('th', { text: 'Criterion' }), el('th', { text: 'Status' }), el('th', { text: 'Text' }), el('th', { text: 'Evidence' }))));
+  table.append(
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { text: 'Criterion' }),
+        el('th', { text: 'Status' }),
+        el('th', { text: 'Text' }),
+        el('th', { text: 'Evidence' }),
+      ),
+    ),
+  );
   const body = el('tbody');
   for (const c of result.criteria) {
-    body.append(el('tr', { 'data-criterion': c.id },
-      el('td', { text: c.id }),
-      el('td', { class: `status-${c.status}`, text: STATUS_TEXT[c.status] || c.status }),
-      el('td', { text: c.text }),
-      el('td', { text: c.evidence.join(', ') })));
+    body.append(
+      el(
+        'tr',
+        { 'data-criterion': c.id },
+        el('td', { text: c.id }),
+        el('td', { class: `status-${c.status}`, text: STATUS_TEXT[c.status] || c.status }),
+        el('td', { text: c.text }),
+        el('td', { text: c.evidence.join(', ') }),
+      ),
+    );
   }
   table.append(body);
   return table;
@@ -172,33 +218,70 @@ function renderCards(cards, actions) {
   box.replaceChildren();
   $('actions').replaceChildren();
   if (cards.length === 0) {
-    box.append(el('p', { class: 'empty', text: 'No cards: no policy applies to this order (or the request failed).' }));
+    box.append(
+      el('p', {
+        class: 'empty',
+        text: 'No cards: no policy applies to this order (or the request failed).',
+      }),
+    );
     return;
   }
   for (const card of cards) {
     const result = card.extension && card.extension['prior-auth-criteria'];
-    const node = el('article', { class: `card ${card.indicator}`, 'data-policy': result ? result.policy : '', 'data-outcome': result ? result.outcome : '' });
+    const node = el('article', {
+      class: `card ${card.indicator}`,
+      'data-policy': result ? result.policy : '',
+      'data-outcome': result ? result.outcome : '',
+    });
     node.append(el('span', { class: 'indicator', text: card.indicator }));
     node.append(el('h3', { class: 'card-summary', text: card.summary }));
-    if (result) node.append(el('p', {}, 'Outcome: ', el('span', { class: 'outcome', text: result.outcome })));
+    if (result)
+      node.append(el('p', {}, 'Outcome: ', el('span', { class: 'outcome', text: result.outcome })));
     node.append(markdown(card.detail));
     if (result) node.append(criteriaTable(result));
     const source = el('p', { class: 'source' }, 'Source: ');
-    if (card.source && card.source.url) source.append(el('a', { href: card.source.url, target: '_blank', rel: 'noopener', text: card.source.label }));
+    if (card.source && card.source.url)
+      source.append(
+        el('a', {
+          href: card.source.url,
+          target: '_blank',
+          rel: 'noopener',
+          text: card.source.label,
+        }),
+      );
     else source.append(card.source ? card.source.label : '');
     node.append(source);
     if (card.links && card.links.length) {
       const links = el('p', { class: 'links' });
-      for (const l of card.links) if (/^https?:/.test(l.url)) links.append(el('a', { href: l.url, target: '_blank', rel: 'noopener', text: l.label }));
+      for (const l of card.links)
+        if (/^https?:/.test(l.url))
+          links.append(el('a', { href: l.url, target: '_blank', rel: 'noopener', text: l.label }));
       node.append(links);
     }
-    for (const s of card.suggestions || []) node.append(el('p', { class: 'suggestion', text: `Suggestion: ${s.label}` }));
+    for (const s of card.suggestions || [])
+      node.append(el('p', { class: 'suggestion', text: `Suggestion: ${s.label}` }));
     box.append(node);
   }
   for (const a of actions || []) {
     const ext = (a.resource.extension || []).filter((x) => /ext-coverage-information$/.test(x.url));
-    const summary = ext.map((x) => x.extension.filter((p) => p.valueCode).map((p) => `${p.url}=${p.valueCode}`).join(', ')).join(' | ');
-    $('actions').append(el('div', { class: 'action' }, el('strong', { text: `System action (${a.type}) on ${a.resource.resourceType}/${a.resource.id}: ` }), `coverage information ${summary}`));
+    const summary = ext
+      .map((x) =>
+        x.extension
+          .filter((p) => p.valueCode)
+          .map((p) => `${p.url}=${p.valueCode}`)
+          .join(', '),
+      )
+      .join(' | ');
+    $('actions').append(
+      el(
+        'div',
+        { class: 'action' },
+        el('strong', {
+          text: `System action (${a.type}) on ${a.resource.resourceType}/${a.resource.id}: `,
+        }),
+        `coverage information ${summary}`,
+      ),
+    );
   }
 }
 

@@ -15,7 +15,8 @@ export function discoveryEntry(service: ServiceDefinition) {
           code: 'coverage',
           type: 'boolean',
           name: 'Coverage information',
-          description: 'Annotate the draft order with coverage-information (a system action). Send false to turn it off.',
+          description:
+            'Annotate the draft order with coverage-information (a system action). Send false to turn it off.',
           default: true,
         },
       ],

@@ -6,14 +6,24 @@ import type { FeedbackItem } from './types';
 const CODING_FIELDS = ['system', 'code', 'display'] as const;
 
 /** The override reason's Coding, keeping only its text fields. */
-const REASON = z.looseObject({}, { error: 'must be a Coding' }).transform((reason) =>
-  Object.fromEntries(CODING_FIELDS.filter((k) => typeof reason[k] === 'string').map((k) => [k, reason[k] as string])),
-);
+const REASON = z
+  .looseObject({}, { error: 'must be a Coding' })
+  .transform((reason) =>
+    Object.fromEntries(
+      CODING_FIELDS.filter((k) => typeof reason[k] === 'string').map((k) => [
+        k,
+        reason[k] as string,
+      ]),
+    ),
+  );
 
 const OVERRIDE_REASON = z.object(
   {
     reason: REASON.optional(),
-    userComment: z.string({ error: 'must be text up to 2000 characters' }).max(2000, { error: 'must be text up to 2000 characters' }).optional(),
+    userComment: z
+      .string({ error: 'must be text up to 2000 characters' })
+      .max(2000, { error: 'must be text up to 2000 characters' })
+      .optional(),
   },
   { error: 'must be an object' },
 );
@@ -45,7 +55,10 @@ const ITEM = z
   .pipe(
     z.object({
       ...REQUIRED,
-      acceptedSuggestions: whole(z.array(z.object({ id: z.string() })), 'must list { "id": ... }').optional(),
+      acceptedSuggestions: whole(
+        z.array(z.object({ id: z.string() })),
+        'must list { "id": ... }',
+      ).optional(),
       overrideReason: OVERRIDE_REASON.optional(),
     }),
   );

@@ -12,7 +12,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** A non-blank string of at most `max` characters. */
-const text = (max = 1024) => nonEmptyString().max(max, { error: `is longer than ${max} characters` });
+const text = (max = 1024) =>
+  nonEmptyString().max(max, { error: `is longer than ${max} characters` });
 
 /**
  * A FHIR resource: an object with a string resourceType, else `message` on the value itself. A
@@ -20,17 +21,23 @@ const text = (max = 1024) => nonEmptyString().max(max, { error: `is longer than 
  * resources are not checked against FHIR.
  */
 function resource(message: string, type?: string, schema?: z.ZodType) {
-  const someResource = z.custom<Record<string, unknown>>((v) => isObject(v) && typeof v.resourceType === 'string', { error: message, abort: true });
+  const someResource = z.custom<Record<string, unknown>>(
+    (v) => isObject(v) && typeof v.resourceType === 'string',
+    { error: message, abort: true },
+  );
   if (!type || !schema) return someResource;
   return someResource.superRefine((value, ctx) => {
     if (value.resourceType !== type) return;
-    for (const issue of schema.safeParse(value).error?.issues ?? []) ctx.addIssue({ ...issue, continue: false });
+    for (const issue of schema.safeParse(value).error?.issues ?? [])
+      ctx.addIssue({ ...issue, continue: false });
   });
 }
 
 const FHIR_SERVER = text(2048)
   .refine((s) => URL.canParse(s), { error: 'must be an absolute URL', abort: true })
-  .refine((s) => ['https:', 'http:'].includes(new URL(s).protocol), { error: 'must be an http or https URL' })
+  .refine((s) => ['https:', 'http:'].includes(new URL(s).protocol), {
+    error: 'must be an http or https URL',
+  })
   .transform((s) => s.replace(/\/+$/, ''));
 
 const FHIR_AUTHORIZATION = z.object(
@@ -47,51 +54,84 @@ const FHIR_AUTHORIZATION = z.object(
 
 const MEDICATION_REQUEST = z.looseObject({
   medicationCodeableConcept: z
-    .looseObject({ coding: whole(z.array(z.looseObject({})), 'must be an array of Codings').optional() }, { error: 'must be a CodeableConcept' })
+    .looseObject(
+      { coding: whole(z.array(z.looseObject({})), 'must be an array of Codings').optional() },
+      { error: 'must be a CodeableConcept' },
+    )
     .optional(),
   medicationReference: z.looseObject({}, { error: 'must be a Reference' }).optional(),
-  contained: whole(z.array(z.looseObject({ resourceType: z.string() })), 'must be an array of resources').optional(),
+  contained: whole(
+    z.array(z.looseObject({ resourceType: z.string() })),
+    'must be an array of resources',
+  ).optional(),
   id: z.string({ error: 'must be a string' }).optional(),
 });
 
 /** A draft order entry; one that is not an object lacks its resource. */
 const DRAFT_ENTRY = fieldsOf(
-  z.looseObject({ resource: resource('must be a FHIR resource', 'MedicationRequest', MEDICATION_REQUEST) }).refine(
-    ({ resource: r }) => r.resourceType !== 'MedicationRequest' || r.medicationCodeableConcept !== undefined || r.medicationReference !== undefined,
-    { error: ': a MedicationRequest needs medicationCodeableConcept or medicationReference' },
-  ),
+  z
+    .looseObject({
+      resource: resource('must be a FHIR resource', 'MedicationRequest', MEDICATION_REQUEST),
+    })
+    .refine(
+      ({ resource: r }) =>
+        r.resourceType !== 'MedicationRequest' ||
+        r.medicationCodeableConcept !== undefined ||
+        r.medicationReference !== undefined,
+      { error: ': a MedicationRequest needs medicationCodeableConcept or medicationReference' },
+    ),
 );
 
 const DRAFT_ORDERS = z
-  .looseObject({ entry: z.array(DRAFT_ENTRY, { error: 'must be an array' }).optional() }, { error: 'must be a FHIR Bundle' })
+  .looseObject(
+    { entry: z.array(DRAFT_ENTRY, { error: 'must be an array' }).optional() },
+    { error: 'must be a FHIR Bundle' },
+  )
   .refine((b) => b.resourceType === 'Bundle', { error: 'must be a FHIR Bundle' });
 
 const CONTEXT = z.object(
   {
-    userId: text().regex(/^(Practitioner|PractitionerRole|Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/, {
-      error: 'must be a reference such as "Practitioner/123"',
+    userId: text().regex(
+      /^(Practitioner|PractitionerRole|Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/,
+      {
+        error: 'must be a reference such as "Practitioner/123"',
+      },
+    ),
+    patientId: text().regex(/^[A-Za-z0-9\-.]{1,64}$/, {
+      error: 'must be a FHIR id (letters, digits, "-" and ".", up to 64)',
     }),
-    patientId: text().regex(/^[A-Za-z0-9\-.]{1,64}$/, { error: 'must be a FHIR id (letters, digits, "-" and ".", up to 64)' }),
     encounterId: text().nullish(),
     draftOrders: DRAFT_ORDERS,
   },
   { error: 'must be an object' },
 );
 
-const PREFETCH_ENTRY = z.looseObject({ resource: resource('must be a FHIR resource').optional() }, { error: 'must be an object' });
+const PREFETCH_ENTRY = z.looseObject(
+  { resource: resource('must be a FHIR resource').optional() },
+  { error: 'must be an object' },
+);
 
 /** Compiled (z.compile): prefetch Bundles may hold thousands of entries. */
-const PREFETCH_BUNDLE = z.compile(z.looseObject({ entry: z.array(PREFETCH_ENTRY, { error: 'must be an array' }).optional() }));
+const PREFETCH_BUNDLE = z.compile(
+  z.looseObject({ entry: z.array(PREFETCH_ENTRY, { error: 'must be an array' }).optional() }),
+);
 
 /** A prefetch value is null (not available), a FHIR resource, or a Bundle of resources. */
-const PREFETCH = z.record(z.string(), resource('must be a FHIR resource, a Bundle or null', 'Bundle', PREFETCH_BUNDLE).nullish(), { error: 'must be an object' });
+const PREFETCH = z.record(
+  z.string(),
+  resource('must be a FHIR resource, a Bundle or null', 'Bundle', PREFETCH_BUNDLE).nullish(),
+  { error: 'must be an object' },
+);
 
 /** The request schema of a service (its hook and id are in a message); built once per service. */
 function requestSchema(service: ServiceDefinition) {
   return z
     .object(
       {
-        hook: z.literal(service.hook, { error: (iss) => `must be "${service.hook}" for service ${service.id}, got ${JSON.stringify(iss.input)}` }),
+        hook: z.literal(service.hook, {
+          error: (iss) =>
+            `must be "${service.hook}" for service ${service.id}, got ${JSON.stringify(iss.input)}`,
+        }),
         hookInstance: text(256),
         fhirServer: FHIR_SERVER.nullish(),
         fhirAuthorization: FHIR_AUTHORIZATION.nullish(),
@@ -101,7 +141,10 @@ function requestSchema(service: ServiceDefinition) {
       },
       { error: 'the request body must be a JSON object' },
     )
-    .refine((b) => b.fhirAuthorization == null || b.fhirServer, { error: 'is only allowed together with fhirServer', path: ['fhirAuthorization'] });
+    .refine((b) => b.fhirAuthorization == null || b.fhirServer, {
+      error: 'is only allowed together with fhirServer',
+      path: ['fhirAuthorization'],
+    });
 }
 
 type RequestSchema = ReturnType<typeof requestSchema>;
@@ -124,14 +167,29 @@ export interface RequestLimits {
 }
 
 /** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
-export function parseOrderSignRequest(body: unknown, service: ServiceDefinition, limits?: RequestLimits): OrderSignRequest {
-  const { hookInstance, fhirServer, fhirAuthorization, context, prefetch, extension } = parseShape(schemaFor(service), body, badRequest);
+export function parseOrderSignRequest(
+  body: unknown,
+  service: ServiceDefinition,
+  limits?: RequestLimits,
+): OrderSignRequest {
+  const { hookInstance, fhirServer, fhirAuthorization, context, prefetch, extension } = parseShape(
+    schemaFor(service),
+    body,
+    badRequest,
+  );
   if (limits && (context.draftOrders.entry ?? []).length > limits.maxDraftOrders) {
-    throw badRequest(`context.draftOrders holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`);
+    throw badRequest(
+      `context.draftOrders holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`,
+    );
   }
-  const count = Object.values(prefetch ?? {}).reduce((n: number, v) => n + (Array.isArray(v?.entry) ? v.entry.length : 1), 0);
+  const count = Object.values(prefetch ?? {}).reduce(
+    (n: number, v) => n + (Array.isArray(v?.entry) ? v.entry.length : 1),
+    0,
+  );
   if (limits && count > limits.maxPrefetchResources) {
-    throw badRequest(`prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`);
+    throw badRequest(
+      `prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`,
+    );
   }
   const { userId, patientId, encounterId, draftOrders } = context;
   return {
@@ -139,7 +197,12 @@ export function parseOrderSignRequest(body: unknown, service: ServiceDefinition,
     hookInstance,
     ...(fhirServer ? { fhirServer } : {}),
     ...(fhirAuthorization ? { fhirAuthorization } : {}),
-    context: { userId, patientId, ...(encounterId ? { encounterId } : {}), draftOrders: draftOrders as unknown as Bundle },
+    context: {
+      userId,
+      patientId,
+      ...(encounterId ? { encounterId } : {}),
+      draftOrders: draftOrders as unknown as Bundle,
+    },
     prefetch: prefetch ?? {},
     ...(extension ? { extension } : {}),
   };

@@ -22,14 +22,17 @@ const CONTEXT_TOKENS = ['context.patientId', 'context.userId', 'context.encounte
 /** A FHIR query whose {{tokens}} are order-sign context fields. */
 const PREFETCH_QUERY = nonEmptyString('must be a FHIR query').superRefine((query, ctx) => {
   for (const [, token] of query.matchAll(PREFETCH_TOKEN)) {
-    if (!CONTEXT_TOKENS.includes(token ?? '')) return ctx.addIssue(`: token {{${token}}} is not an order-sign context field`);
+    if (!CONTEXT_TOKENS.includes(token ?? ''))
+      return ctx.addIssue(`: token {{${token}}} is not an order-sign context field`);
   }
 });
 
 const SERVICE_DEFINITION = z
   .object(
     {
-      id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, { error: 'may hold letters, digits, ".", "_" and "-" only' }),
+      id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, {
+        error: 'may hold letters, digits, ".", "_" and "-" only',
+      }),
       title: nonEmptyString(),
       description: nonEmptyString(),
       hook: z.literal('order-sign', { error: 'must be "order-sign"' }),
@@ -40,7 +43,10 @@ const SERVICE_DEFINITION = z
     },
     { error: 'must be a JSON object' },
   )
-  .refine((s) => Object.hasOwn(s.prefetch, s.coverageKey), { error: 'must name one of the prefetch keys', path: ['coverageKey'] });
+  .refine((s) => Object.hasOwn(s.prefetch, s.coverageKey), {
+    error: 'must name one of the prefetch keys',
+    path: ['coverageKey'],
+  });
 
 /** Loads and checks the service definition; errors name the file and field. */
 export function loadServiceDefinition(file: string): ServiceDefinition {
@@ -51,10 +57,21 @@ export function loadServiceDefinition(file: string): ServiceDefinition {
     (message) => new ContentError(file, message),
     (path) => `field "${path}"`,
   );
-  return { id, hook, title, description, ...(usageRequirements !== undefined ? { usageRequirements } : {}), prefetch, coverageKey };
+  return {
+    id,
+    hook,
+    title,
+    description,
+    ...(usageRequirements !== undefined ? { usageRequirements } : {}),
+    prefetch,
+    coverageKey,
+  };
 }
 
 /** The definition with `{drugs}` in its description filled with the drugs the service covers. */
 export function withCoveredDrugs(service: ServiceDefinition, drugs: string[]): ServiceDefinition {
-  return { ...service, description: service.description.replace('{drugs}', drugs.join(', ') || 'no drugs yet') };
+  return {
+    ...service,
+    description: service.description.replace('{drugs}', drugs.join(', ') || 'no drugs yet'),
+  };
 }

@@ -29,7 +29,11 @@ export interface Card {
   summary: string;
   detail: string;
   indicator: Indicator;
-  source: { label: string; url?: string; topic?: { system: string; code: string; display: string } };
+  source: {
+    label: string;
+    url?: string;
+    topic?: { system: string; code: string; display: string };
+  };
   links?: { label: string; url: string; type: 'absolute' }[];
   extension?: Record<string, unknown>;
 }
@@ -52,5 +56,8 @@ export interface FeedbackItem {
   outcome: 'accepted' | 'overridden';
   outcomeTimestamp: string;
   acceptedSuggestions?: { id: string }[];
-  overrideReason?: { reason?: { system?: string; code?: string; display?: string }; userComment?: string };
+  overrideReason?: {
+    reason?: { system?: string; code?: string; display?: string };
+    userComment?: string;
+  };
 }

@@ -11,7 +11,11 @@
 import { DateTime, Executor, Library, Repository, CodeService } from 'cql-execution';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Query } = require('cql-execution/lib/elm/query') as {
-  Query: { prototype: { isDistinct(): boolean; returnClause?: unknown; aggregateClause?: unknown } & { [k: symbol]: unknown } };
+  Query: {
+    prototype: { isDistinct(): boolean; returnClause?: unknown; aggregateClause?: unknown } & {
+      [k: symbol]: unknown;
+    };
+  };
 };
 
 const PATCHED = Symbol.for('pa-cds.query-distinct');

@@ -1,5 +1,13 @@
 import { Code, DateTime, Interval } from 'cql-execution';
-import { choiceProperty, SYSTEM_URL, toSystem, type ClassInfo, type ModelInfo, type Resolved, type TypeSpec } from './fhir-types';
+import {
+  choiceProperty,
+  SYSTEM_URL,
+  toSystem,
+  type ClassInfo,
+  type ModelInfo,
+  type Resolved,
+  type TypeSpec,
+} from './fhir-types';
 
 export type { ModelInfo } from './fhir-types';
 
@@ -39,7 +47,9 @@ export class Model {
       const element = cls.findElement(root, true);
       if (!element) r = null;
       else if (root !== element.name && element.typeSpecifier.isChoice) {
-        const spec = element.typeSpecifier.choices?.find((c) => choiceProperty(element, c) === root);
+        const spec = element.typeSpecifier.choices?.find(
+          (c) => choiceProperty(element, c) === root,
+        );
         r = spec ? { property: root, element, spec } : null;
       } else if (element.typeSpecifier.isChoice) {
         r = { property: null, element, spec: element.typeSpecifier };
@@ -58,7 +68,12 @@ export class Model {
         if (spec.namespace === 'FHIR' && spec.name[0] === spec.name[0]?.toLowerCase()) v = true;
         else {
           const info = spec.fqn ? this.findClass(spec.fqn) : undefined;
-          v = !!(info && info.baseTypeSpecifier?.fqn === 'FHIR.Element' && info.elements.length === 1 && info.findElement('value')?.typeSpecifier.fqn === 'System.String');
+          v = !!(
+            info &&
+            info.baseTypeSpecifier?.fqn === 'FHIR.Element' &&
+            info.elements.length === 1 &&
+            info.findElement('value')?.typeSpecifier.fqn === 'System.String'
+          );
         }
       } else if (spec.isList && spec.elementType) v = this.isPrimitive(spec.elementType);
       else v = false;
@@ -73,12 +88,22 @@ export class Model {
     if (!p) {
       p = Object.create(FhirNode.prototype) as object;
       const names = new Set<string>();
-      for (let c: ClassInfo | undefined = cls; c; c = c.baseTypeSpecifier?.fqn ? this.findClass(c.baseTypeSpecifier.fqn) : undefined) {
+      for (
+        let c: ClassInfo | undefined = cls;
+        c;
+        c = c.baseTypeSpecifier?.fqn ? this.findClass(c.baseTypeSpecifier.fqn) : undefined
+      ) {
         for (const e of c.elements) names.add(e.name);
       }
       for (const name of names) {
         if (name in FhirNode.prototype) continue;
-        Object.defineProperty(p, name, { get(this: FhirNode) { return this.get(name); }, enumerable: true, configurable: false });
+        Object.defineProperty(p, name, {
+          get(this: FhirNode) {
+            return this.get(name);
+          },
+          enumerable: true,
+          configurable: false,
+        });
       }
       this.protos.set(cls, p);
     }
@@ -92,7 +117,9 @@ export class Model {
         let ns = c.namespace;
         if (ns === c.modelInfo.name) ns = c.modelInfo.url;
         else if (ns === 'System') ns = SYSTEM_URL;
-        const name = c.name.startsWith(`${c.modelInfo.name}.`) ? c.name.slice(c.modelInfo.name.length + 1) : c.name;
+        const name = c.name.startsWith(`${c.modelInfo.name}.`)
+          ? c.name.slice(c.modelInfo.name.length + 1)
+          : c.name;
         return { name: `{${ns}}${name}`, type: 'NamedTypeSpecifier' };
       });
       h.push({ name: `{${SYSTEM_URL}}Any`, type: 'NamedTypeSpecifier' });
@@ -131,8 +158,18 @@ export class Model {
       return items.map((item) => this.wrap(item, spec.elementType as TypeSpec));
     }
     if (spec.isInterval && spec.pointType) {
-      const d = data as { low?: unknown; high?: unknown; lowClosed?: boolean; highClosed?: boolean };
-      return new Interval(this.wrap(d.low, spec.pointType), this.wrap(d.high, spec.pointType), d.lowClosed, d.highClosed);
+      const d = data as {
+        low?: unknown;
+        high?: unknown;
+        lowClosed?: boolean;
+        highClosed?: boolean;
+      };
+      return new Interval(
+        this.wrap(d.low, spec.pointType),
+        this.wrap(d.high, spec.pointType),
+        d.lowClosed,
+        d.highClosed,
+      );
     }
     return undefined;
   }
@@ -151,7 +188,11 @@ export class Model {
       const v = values[i];
       const x = extras[i];
       if (v == null && x == null) out.push(v);
-      else out.push({ ...(v !== undefined ? { value: v } : {}), ...(x != null && typeof x === 'object' ? x : {}) });
+      else
+        out.push({
+          ...(v !== undefined ? { value: v } : {}),
+          ...(x != null && typeof x === 'object' ? x : {}),
+        });
     }
     return spec.isList ? out : out[0];
   }
@@ -200,7 +241,8 @@ export class FhirNode {
       }
       if (spec === r.spec) return undefined;
     }
-    if (spec.namespace === 'System') return suffix != null ? undefined : toSystem(json[property], spec.name);
+    if (spec.namespace === 'System')
+      return suffix != null ? undefined : toSystem(json[property], spec.name);
     const data = model.read(json, property, spec);
     if (data == null) return data;
     return model.wrap(data, spec, suffix);
@@ -256,8 +298,14 @@ function toCode(f: unknown): unknown {
     return codes.length === 1 ? codes[0] : codes;
   }
   if (type === 'Coding') {
-    const v = (k: string) => (f.get(k) as { get?(x: string): unknown } | null | undefined)?.get?.('value');
-    return new Code(v('code') as string, v('system') as string, v('version') as string, v('display') as string);
+    const v = (k: string) =>
+      (f.get(k) as { get?(x: string): unknown } | null | undefined)?.get?.('value');
+    return new Code(
+      v('code') as string,
+      v('system') as string,
+      v('version') as string,
+      v('display') as string,
+    );
   }
   if (type === 'code') return f.get('value');
   return undefined;

@@ -32,10 +32,17 @@ export function loadElm(elmDir: string): Map<string, ElmLibrary> {
 }
 
 /** Every value set a library references must be loaded. */
-export function checkValueSetsPresent(elm: Map<string, ElmLibrary>, byUrl: Map<string, ValueSetEntry>): void {
+export function checkValueSetsPresent(
+  elm: Map<string, ElmLibrary>,
+  byUrl: Map<string, ValueSetEntry>,
+): void {
   for (const lib of elm.values()) {
     for (const ref of lib.json.library.valueSets?.def ?? []) {
-      if (!byUrl.has(ref.id)) throw new ContentError(lib.file, `value set ${ref.id} ("${ref.name}") is not in cql/valuesets`);
+      if (!byUrl.has(ref.id))
+        throw new ContentError(
+          lib.file,
+          `value set ${ref.id} ("${ref.name}") is not in cql/valuesets`,
+        );
     }
   }
 }
@@ -56,9 +63,16 @@ export function withIncludes(root: ElmLibrary, elm: Map<string, ElmLibrary>): El
 }
 
 /** The codes a retrieve's `codes` expression names, or null when it cannot be known statically. */
-function codesOf(expr: any, lib: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Set<string> | null {
+function codesOf(
+  expr: any,
+  lib: ElmLibrary,
+  elm: Map<string, ElmLibrary>,
+  valueSets: Map<string, ValueSetEntry>,
+): Set<string> | null {
   if (!expr) return null;
-  const includes = new Map<string, string>((lib.json.library.includes?.def ?? []).map((d: any) => [d.localIdentifier, d.path]));
+  const includes = new Map<string, string>(
+    (lib.json.library.includes?.def ?? []).map((d: any) => [d.localIdentifier, d.path]),
+  );
   const owner = expr.libraryName ? elm.get(includes.get(expr.libraryName) ?? '') : lib;
   if (expr.type === 'ValueSetRef') {
     const def = owner?.json.library.valueSets?.def?.find((d: any) => d.name === expr.name);
@@ -67,7 +81,9 @@ function codesOf(expr: any, lib: ElmLibrary, elm: Map<string, ElmLibrary>, value
   }
   if (expr.type === 'CodeRef') {
     const def = owner?.json.library.codes?.def?.find((d: any) => d.name === expr.name);
-    const cs = def ? owner?.json.library.codeSystems?.def?.find((d: any) => d.name === def.codeSystem?.name) : undefined;
+    const cs = def
+      ? owner?.json.library.codeSystems?.def?.find((d: any) => d.name === def.codeSystem?.name)
+      : undefined;
     return def && cs ? new Set([`${cs.id}|${def.id}`]) : null;
   }
   if (expr.type === 'ToList') return codesOf(expr.operand, lib, elm, valueSets);
@@ -88,7 +104,11 @@ function codesOf(expr: any, lib: ElmLibrary, elm: Map<string, ElmLibrary>, value
  * the codes its retrieves filter on ("system|code"), or null when some retrieve of that type
  * takes every resource. Types it never retrieves are absent.
  */
-export function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Map<string, Set<string> | null> {
+export function retrievableOf(
+  root: ElmLibrary,
+  elm: Map<string, ElmLibrary>,
+  valueSets: Map<string, ValueSetEntry>,
+): Map<string, Set<string> | null> {
   const out = new Map<string, Set<string> | null>();
   for (const lib of withIncludes(root, elm)) {
     const walk = (n: any) => {
@@ -96,7 +116,8 @@ export function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, va
       else if (n && typeof n === 'object') {
         if (n.type === 'Retrieve' && typeof n.dataType === 'string') {
           const type = n.dataType.replace(/^\{[^}]*\}/, '');
-          const codes = (n.codeProperty ?? 'code') === 'code' ? codesOf(n.codes, lib, elm, valueSets) : null;
+          const codes =
+            (n.codeProperty ?? 'code') === 'code' ? codesOf(n.codes, lib, elm, valueSets) : null;
           const known = out.get(type);
           if (!out.has(type)) out.set(type, codes);
           else if (known === null || codes === null) out.set(type, null);
@@ -111,10 +132,15 @@ export function retrievableOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, va
 }
 
 /** Every code of every value set the library and its includes reference. */
-export function valueSetCodesOf(root: ElmLibrary, elm: Map<string, ElmLibrary>, valueSets: Map<string, ValueSetEntry>): Set<string> {
+export function valueSetCodesOf(
+  root: ElmLibrary,
+  elm: Map<string, ElmLibrary>,
+  valueSets: Map<string, ValueSetEntry>,
+): Set<string> {
   const out = new Set<string>();
   for (const lib of withIncludes(root, elm)) {
-    for (const def of lib.json.library.valueSets?.def ?? []) for (const c of valueSets.get(def.id)?.codes ?? []) out.add(`${c.system}|${c.code}`);
+    for (const def of lib.json.library.valueSets?.def ?? [])
+      for (const c of valueSets.get(def.id)?.codes ?? []) out.add(`${c.system}|${c.code}`);
   }
   return out;
 }

@@ -1,7 +1,14 @@
 import { ContentError } from '../platform/errors';
 import { Library, Repository } from './cql-engine';
 import { FhirRecords } from './records';
-import { checkValueSetsPresent, loadElm, retrievableOf, valueSetCodesOf, type ElmDefinition, type ElmLibrary } from './elm';
+import {
+  checkValueSetsPresent,
+  loadElm,
+  retrievableOf,
+  valueSetCodesOf,
+  type ElmDefinition,
+  type ElmLibrary,
+} from './elm';
 import { Evaluator, type Program } from './evaluator';
 import { buildCodeService, loadValueSets, type ValueSetEntry } from './terminology';
 
@@ -33,7 +40,9 @@ export function loadEngine(content: EngineContent): Engine {
   const valueSets = new Map(loadValueSets(content.valueSetDir).map((v) => [v.url, v]));
   const elm = loadElm(content.elmDir);
   checkValueSetsPresent(elm, valueSets);
-  const repository = new Repository(Object.fromEntries([...elm].map(([name, v]) => [name, v.json])));
+  const repository = new Repository(
+    Object.fromEntries([...elm].map(([name, v]) => [name, v.json])),
+  );
   const evaluator = new Evaluator(buildCodeService([...valueSets.values()]), FhirRecords.forR4());
   const programs = new Map<string, Program>();
   return {
@@ -51,7 +60,9 @@ export function loadEngine(content: EngineContent): Engine {
         name,
         library: new Library(lib.json, repository),
         retrievable: retrievableOf(lib, elm, valueSets),
-        ...(options.medicationsOnlyThroughValueSets ? { medicationCodes: valueSetCodesOf(lib, elm, valueSets) } : {}),
+        ...(options.medicationsOnlyThroughValueSets
+          ? { medicationCodes: valueSetCodesOf(lib, elm, valueSets) }
+          : {}),
       };
       programs.set(key, program);
       return program;

@@ -35,13 +35,24 @@ export interface EvaluationInput {
 export type RawResults = Record<string, unknown>;
 
 /** Runs a program; returns the named definitions' values. In process or in a worker pool. */
-export type Evaluate = (program: Program, input: EvaluationInput, expressions: readonly string[]) => Promise<RawResults>;
+export type Evaluate = (
+  program: Program,
+  input: EvaluationInput,
+  expressions: readonly string[],
+) => Promise<RawResults>;
 
-const MEDICATION_RECORDS = new Set(['MedicationRequest', 'MedicationStatement', 'MedicationAdministration']);
+const MEDICATION_RECORDS = new Set([
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationAdministration',
+]);
 
 function codedIn(concept: unknown, codes: Set<string>): boolean {
   const codings = (concept as { coding?: unknown } | undefined)?.coding;
-  return Array.isArray(codings) && codings.some((c) => c && codes.has(`${String(c.system)}|${String(c.code)}`));
+  return (
+    Array.isArray(codings) &&
+    codings.some((c) => c && codes.has(`${String(c.system)}|${String(c.code)}`))
+  );
 }
 
 /**
@@ -52,13 +63,23 @@ function codedIn(concept: unknown, codes: Set<string>): boolean {
 export function readableBy(program: Program, bundle: Bundle): Bundle {
   const meds = program.medicationCodes;
   const entry = (bundle.entry ?? []).filter((e) => {
-    const r = e.resource as { resourceType?: string; code?: { coding?: unknown }; medicationCodeableConcept?: unknown; medicationReference?: unknown } | undefined;
+    const r = e.resource as
+      | {
+          resourceType?: string;
+          code?: { coding?: unknown };
+          medicationCodeableConcept?: unknown;
+          medicationReference?: unknown;
+        }
+      | undefined;
     if (!r || typeof r.resourceType !== 'string') return false;
     if (!program.retrievable.has(r.resourceType)) return false;
-    if (meds && MEDICATION_RECORDS.has(r.resourceType)) return r.medicationReference !== undefined || codedIn(r.medicationCodeableConcept, meds);
+    if (meds && MEDICATION_RECORDS.has(r.resourceType))
+      return r.medicationReference !== undefined || codedIn(r.medicationCodeableConcept, meds);
     const codes = program.retrievable.get(r.resourceType);
     if (!codes) return true;
-    const codings = Array.isArray(r.code?.coding) ? (r.code.coding as { system?: unknown; code?: unknown }[]) : [];
+    const codings = Array.isArray(r.code?.coding)
+      ? (r.code.coding as { system?: unknown; code?: unknown }[])
+      : [];
     return codings.some((c) => c && codes.has(`${String(c.system)}|${String(c.code)}`));
   });
   return { ...bundle, entry };
@@ -76,7 +97,8 @@ export class Evaluator {
   ) {}
 
   readonly evaluate: Evaluate = async (program, input, expressions) => {
-    if (input.draftOrder?.resourceType !== 'MedicationRequest') throw new EngineInputError('the draft order must be a MedicationRequest');
+    if (input.draftOrder?.resourceType !== 'MedicationRequest')
+      throw new EngineInputError('the draft order must be a MedicationRequest');
     const parameters = {
       'Draft Order': this.data.wrap(input.draftOrder),
       'Other Draft Orders': input.otherDraftOrders.map((o) => this.data.wrap(o)),
@@ -84,10 +106,17 @@ export class Evaluator {
     let raw: Record<string, unknown> | undefined;
     try {
       const executor = new Executor(program.library, this.codeService, parameters);
-      const results = await executor.exec(this.data.patientSource(readableBy(program, input.bundle)) as never, DateTime.fromJSDate(input.now, 0));
+      const results = await executor.exec(
+        this.data.patientSource(readableBy(program, input.bundle)) as never,
+        DateTime.fromJSDate(input.now, 0),
+      );
       raw = results.patientResults[input.patientId];
     } catch (e) {
-      throw new EvaluationError(program.name, `library ${program.name} failed: ${(e as Error).message}`, { cause: e });
+      throw new EvaluationError(
+        program.name,
+        `library ${program.name} failed: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     if (!raw) throw new EngineInputError(`the record holds no Patient/${input.patientId}`);
     return Object.fromEntries(expressions.map((name) => [name, raw[name]]));

@@ -19,7 +19,8 @@ class PatientRecord extends FhirNode {
       list = [];
       for (const e of this._bundle.entry ?? []) {
         const r = e.resource as Resource | undefined;
-        if (r && typeof r === 'object' && r.resourceType === type) list.push(this._model.node(r, cls));
+        if (r && typeof r === 'object' && r.resourceType === type)
+          list.push(this._model.node(r, cls));
       }
       this._byType.set(type, list);
     }
@@ -38,7 +39,9 @@ class PatientRecord extends FhirNode {
 export class FhirRecords {
   /** Over the FHIR 4.0.1 model info, parsed once through cql-exec-fhir (about 100 ms). */
   static forR4(): FhirRecords {
-    return new FhirRecords((PatientSource.FHIRv401() as unknown as { _modelInfo: ModelInfo })._modelInfo);
+    return new FhirRecords(
+      (PatientSource.FHIRv401() as unknown as { _modelInfo: ModelInfo })._modelInfo,
+    );
   }
 
   private readonly model: Model;
@@ -58,7 +61,9 @@ export class FhirRecords {
 
   /** A one-patient source for cql-execution; the Bundle must hold the Patient. */
   patientSource(bundle: Bundle): { currentPatient(): unknown; nextPatient(): unknown } {
-    const patient = (bundle.entry ?? []).map((e) => e.resource).find((r) => r?.resourceType === 'Patient');
+    const patient = (bundle.entry ?? [])
+      .map((e) => e.resource)
+      .find((r) => r?.resourceType === 'Patient');
     let current: PatientRecord | undefined;
     if (patient) {
       current = Object.create(this.patientProto) as PatientRecord;

@@ -14,14 +14,19 @@ export interface ValueSetEntry {
 
 /** Reads every FHIR ValueSet (with expansion) in a folder. Broken files stop startup. */
 export function loadValueSets(dir: string): ValueSetEntry[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   return files.map((f) => {
     const file = path.join(dir, f);
     const vs = readJsonFile(file, (at, message) => new ContentError(at, message)) as ValueSet;
-    if (vs.resourceType !== 'ValueSet' || !vs.url) throw new ContentError(file, 'not a ValueSet with a url');
+    if (vs.resourceType !== 'ValueSet' || !vs.url)
+      throw new ContentError(file, 'not a ValueSet with a url');
     if (!vs.expansion) throw new ContentError(file, 'has no expansion; run "npm run cql"');
     const codes = (vs.expansion.contains ?? []).map((c) => {
-      if (!c.system || !c.code) throw new ContentError(file, 'an expansion entry lacks system or code');
+      if (!c.system || !c.code)
+        throw new ContentError(file, 'an expansion entry lacks system or code');
       return { system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) };
     });
     return { url: vs.url, version: vs.version ?? '', title: vs.title ?? vs.url, codes };

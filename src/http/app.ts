@@ -35,13 +35,28 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', false);
   app.use(cors);
   // Security headers; the JSON API is read cross-origin by sandboxes, so resources stay shareable.
-  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' }, crossOriginOpenerPolicy: false }));
+  app.use(
+    helmet({
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      crossOriginOpenerPolicy: false,
+    }),
+  );
   app.use(timing(metrics));
   for (const { path, router } of deps.routers ?? []) app.use(path, router);
-  app.use(opsRouter({ metrics, state: deps.state ?? { ready: true }, policyIds: deps.policies.map((p) => p.definition.id) }));
+  app.use(
+    opsRouter({
+      metrics,
+      state: deps.state ?? { ready: true },
+      policyIds: deps.policies.map((p) => p.definition.id),
+    }),
+  );
   app.use(policyRouter(deps.policies));
   const { registry, feedback, config, log } = deps;
-  app.use('/cds-services', mountedAt('/cds-services'), cdsRouter({ registry, feedback, config, log, now: deps.now ?? (() => new Date()) }));
+  app.use(
+    '/cds-services',
+    mountedAt('/cds-services'),
+    cdsRouter({ registry, feedback, config, log, now: deps.now ?? (() => new Date()) }),
+  );
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log, deps.config.bodyLimitBytes));
   return app;

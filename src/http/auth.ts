@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { TrustedClient } from '../platform/config';
 import { UnauthorizedError } from '../platform/errors';
 
@@ -47,8 +53,13 @@ export class Authenticator {
 
   /** Verifies the header for a call to `audience` (the exact service URL); returns the client. */
   async verify(authorization: string | undefined, audience: string): Promise<TrustedClient> {
-    const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '');
-    if (!m) throw new UnauthorizedError(authorization ? 'malformed Authorization header' : 'no Authorization header');
+    const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(
+      authorization ?? '',
+    );
+    if (!m)
+      throw new UnauthorizedError(
+        authorization ? 'malformed Authorization header' : 'no Authorization header',
+      );
     const token = m[1] as string;
     let header: ReturnType<typeof decodeProtectedHeader>;
     let claims: ReturnType<typeof decodeJwt>;
@@ -58,13 +69,15 @@ export class Authenticator {
     } catch {
       throw new UnauthorizedError('token does not decode');
     }
-    if (!ALGORITHMS.includes(header.alg ?? '')) throw new UnauthorizedError(`alg ${String(header.alg)} not accepted`);
+    if (!ALGORITHMS.includes(header.alg ?? ''))
+      throw new UnauthorizedError(`alg ${String(header.alg)} not accepted`);
     if (typeof header.kid !== 'string' || header.kid === '') throw new UnauthorizedError('no kid');
     const client = typeof claims.iss === 'string' ? this.byIss.get(claims.iss) : undefined;
     if (!client) throw new UnauthorizedError('issuer not trusted');
     let keyUrl: string | undefined;
     if (header.jku !== undefined) {
-      if (typeof header.jku !== 'string' || !(client.jkuAllow ?? []).includes(header.jku)) throw new UnauthorizedError('jku not allowed for this issuer');
+      if (typeof header.jku !== 'string' || !(client.jkuAllow ?? []).includes(header.jku))
+        throw new UnauthorizedError('jku not allowed for this issuer');
       keyUrl = header.jku;
     } else {
       keyUrl = client.jwksUrl;
@@ -80,15 +93,19 @@ export class Authenticator {
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
       }));
     } catch (e) {
-      throw new UnauthorizedError(`verification failed: ${(e as { code?: string }).code ?? (e as Error).name}`);
+      throw new UnauthorizedError(
+        `verification failed: ${(e as { code?: string }).code ?? (e as Error).name}`,
+      );
     }
     const now = Math.floor(Date.now() / 1000);
     const exp = payload.exp as number;
-    if (exp > now + (this.options.maxLifetimeSeconds ?? 300) + this.options.clockSkewSeconds) throw new UnauthorizedError('exp too far in the future');
+    if (exp > now + (this.options.maxLifetimeSeconds ?? 300) + this.options.clockSkewSeconds)
+      throw new UnauthorizedError('exp too far in the future');
     const key = `${client.iss}|${String(payload.jti)}`;
     this.forgetExpired(now);
     if (this.seen.has(key)) throw new UnauthorizedError('jti reused');
-    if (this.seen.size >= (this.options.maxRememberedJtis ?? 100_000)) throw new UnauthorizedError('replay cache full');
+    if (this.seen.size >= (this.options.maxRememberedJtis ?? 100_000))
+      throw new UnauthorizedError('replay cache full');
     this.seen.set(key, exp + this.options.clockSkewSeconds);
     return client;
   }

@@ -26,7 +26,13 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
   const router = express.Router();
   const auth = config.auth;
   const authenticator = auth.enabled
-    ? new Authenticator({ clients: auth.clients, clockSkewSeconds: auth.clockSkewSeconds, ...(auth.jwksCooldownSeconds !== undefined ? { jwksCooldownSeconds: auth.jwksCooldownSeconds } : {}) })
+    ? new Authenticator({
+        clients: auth.clients,
+        clockSkewSeconds: auth.clockSkewSeconds,
+        ...(auth.jwksCooldownSeconds !== undefined
+          ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
+          : {}),
+      })
     : undefined;
   const gate = new ConcurrencyGate(config.limits.maxConcurrent, config.limits.maxQueue);
   const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
@@ -34,12 +40,20 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
 
   const knownService = (req: Call, _res: Response, next: NextFunction) => {
     req.service = registry.get(String(req.params.id));
-    next(req.service ? undefined : new NotFoundError(`no CDS service "${req.params.id}"; see GET /cds-services`));
+    next(
+      req.service
+        ? undefined
+        : new NotFoundError(`no CDS service "${req.params.id}"; see GET /cds-services`),
+    );
   };
   // Client authentication (when on), then the per-client rate limit: both before the body is read.
   const authenticate = async (req: Call, _res: Response, next: NextFunction) => {
     try {
-      if (authenticator) req.client = await authenticator.verify(req.get('authorization'), `${config.publicBaseUrl ?? baseUrlOf(req)}${req.originalUrl.split('?')[0]}`);
+      if (authenticator)
+        req.client = await authenticator.verify(
+          req.get('authorization'),
+          `${config.publicBaseUrl ?? baseUrlOf(req)}${req.originalUrl.split('?')[0]}`,
+        );
       rateLimiter.take(req.client?.iss ?? req.ip ?? 'unknown');
       next();
     } catch (e) {
@@ -60,7 +74,9 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
   });
   router.all(['/', '/:id', '/:id/feedback'], (req, res) => {
     res.status(405).setHeader('Allow', req.path === '/' ? 'GET' : 'POST');
-    res.json(operationOutcome(405, `${req.method} is not supported on ${req.originalUrl.split('?')[0]}`));
+    res.json(
+      operationOutcome(405, `${req.method} is not supported on ${req.originalUrl.split('?')[0]}`),
+    );
   });
   return router;
 }

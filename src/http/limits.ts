@@ -49,7 +49,8 @@ export class RateLimiter {
     const start = t - (t % 60_000);
     let w = this.windows.get(key);
     if (!w || w.start !== start) {
-      if (this.windows.size > 10_000) for (const [k, v] of this.windows) if (v.start !== start) this.windows.delete(k);
+      if (this.windows.size > 10_000)
+        for (const [k, v] of this.windows) if (v.start !== start) this.windows.delete(k);
       w = { start, count: 0 };
       this.windows.set(key, w);
     }

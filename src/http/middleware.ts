@@ -23,7 +23,11 @@ export function timing(metrics: Metrics) {
     res.on('finish', () => {
       // A router's base URL is gone once it has passed an error on, so routers record their mount point.
       const base = typeof res.locals.mount === 'string' ? res.locals.mount : req.baseUrl;
-      const route = req.route?.path ? `${base}${String(req.route.path)}` : req.path.startsWith('/demo/fhir') ? '/demo/fhir' : 'other';
+      const route = req.route?.path
+        ? `${base}${String(req.route.path)}`
+        : req.path.startsWith('/demo/fhir')
+          ? '/demo/fhir'
+          : 'other';
       const labels = { route, status: String(res.statusCode) };
       metrics.requests.inc(labels);
       metrics.requestSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
@@ -57,7 +61,11 @@ function contentEncoding(req: Request, _res: Response, next: NextFunction): void
     return next();
   }
   const why = coding.includes(',') ? 'stacked codings are not supported' : 'it is not supported';
-  next(new UnsupportedMediaTypeError(`Content-Encoding ${JSON.stringify(raw.slice(0, 40))}: ${why}; send the body as is or with one of ${CONTENT_CODINGS.slice(1).join(', ')}`));
+  next(
+    new UnsupportedMediaTypeError(
+      `Content-Encoding ${JSON.stringify(raw.slice(0, 40))}: ${why}; send the body as is or with one of ${CONTENT_CODINGS.slice(1).join(', ')}`,
+    ),
+  );
 }
 
 /**
@@ -72,10 +80,17 @@ function declaredLength(limitBytes: number) {
 
 /** A JSON body (application/json or application/*+json) up to the limit; anything else is a 415. */
 export function jsonBody(limitBytes: number) {
-  const parse = express.json({ limit: limitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const parse = express.json({
+    limit: limitBytes,
+    strict: false,
+    type: ['application/json', 'application/*+json'],
+  });
   return [
     (req: Request, _res: Response, next: NextFunction) => {
-      if (!req.is(['application/json', 'application/*+json'])) next(new UnsupportedMediaTypeError('send the body as JSON (Content-Type: application/json)'));
+      if (!req.is(['application/json', 'application/*+json']))
+        next(
+          new UnsupportedMediaTypeError('send the body as JSON (Content-Type: application/json)'),
+        );
       else next();
     },
     contentEncoding,

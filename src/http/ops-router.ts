@@ -2,7 +2,11 @@ import express, { type Request, type Response } from 'express';
 import type { Metrics } from '../platform/metrics';
 
 /** Liveness, readiness (503 while shutting down or without policies) and Prometheus metrics. */
-export function opsRouter(deps: { metrics: Metrics; state: { ready: boolean }; policyIds: string[] }): express.Router {
+export function opsRouter(deps: {
+  metrics: Metrics;
+  state: { ready: boolean };
+  policyIds: string[];
+}): express.Router {
   const router = express.Router();
   const live = (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -11,7 +15,9 @@ export function opsRouter(deps: { metrics: Metrics; state: { ready: boolean }; p
   router.get('/healthz', live);
   router.get('/ready', (_req, res) => {
     const ready = deps.state.ready && deps.policyIds.length > 0;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', policies: deps.policyIds });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', policies: deps.policyIds });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -2,12 +2,18 @@ import type { Policy } from '../policy/load';
 import { defaultWording, fill, type Wording } from '../render/wording';
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /** An HTML template from the wording with every value escaped. */
 function html(template: string, values: Record<string, string>): string {
-  return fill(template, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeHtml(v)])));
+  return fill(
+    template,
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeHtml(v)])),
+  );
 }
 
 /**
@@ -20,7 +26,9 @@ export function policyPage(policy: Policy, wording: Wording = defaultWording()):
   const rows = d.criteria
     .map((id) => `<tr><th>${escapeHtml(id)}</th><td>${escapeHtml(d.nextSteps[id] ?? '')}</td></tr>`)
     .join('');
-  const reviewed = d.document.lastReviewed ? html(w.reviewed, { lastReviewed: d.document.lastReviewed }) : '';
+  const reviewed = d.document.lastReviewed
+    ? html(w.reviewed, { lastReviewed: d.document.lastReviewed })
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(d.document.number)} ${escapeHtml(d.drug)}</title></head>
 <body>

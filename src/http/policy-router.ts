@@ -7,7 +7,11 @@ import { policyPage } from './policy-page';
 export function policyRouter(policies: Policy[]): express.Router {
   const router = express.Router();
   router.get('/', (_req, res) => {
-    res.json({ service: 'pa-cds-hooks', discovery: '/cds-services', policies: policies.map((p) => `/policies/${p.definition.id}`) });
+    res.json({
+      service: 'pa-cds-hooks',
+      discovery: '/cds-services',
+      policies: policies.map((p) => `/policies/${p.definition.id}`),
+    });
   });
   router.get('/policies/:id', (req, res) => {
     const policy = policies.find((p) => p.definition.id === req.params.id);

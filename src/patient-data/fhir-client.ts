@@ -49,27 +49,39 @@ export class FhirClient {
   async query(relative: string): Promise<FhirResource[]> {
     const first = `${this.options.baseUrl}/${relative.replace(/^\/+/, '')}`;
     const body = await this.get(first, relative);
-    if (body.resourceType !== 'Bundle') return body.resourceType === 'OperationOutcome' ? [] : [body as FhirResource];
+    if (body.resourceType !== 'Bundle')
+      return body.resourceType === 'OperationOutcome' ? [] : [body as FhirResource];
     const out: FhirResource[] = [];
     let bundle = body as Bundle;
     for (let page = 1; ; page++) {
       for (const e of bundle.entry ?? []) {
-        if (e.resource && (e.search?.mode === undefined || e.search.mode !== 'outcome')) out.push(e.resource);
+        if (e.resource && (e.search?.mode === undefined || e.search.mode !== 'outcome'))
+          out.push(e.resource);
       }
       const next = bundle.link?.find((l) => l.relation === 'next')?.url;
       if (!next) return out;
       if (page >= this.options.maxPages) {
-        throw new DataUnavailableError(`${relative}: more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`);
+        throw new DataUnavailableError(
+          `${relative}: more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`,
+        );
       }
-      if (!this.onServer(next)) throw new DataUnavailableError(`${relative}: the server's next link leaves the FHIR server; not followed`);
+      if (!this.onServer(next))
+        throw new DataUnavailableError(
+          `${relative}: the server's next link leaves the FHIR server; not followed`,
+        );
       const nextBody = await this.get(next, relative);
-      if (nextBody.resourceType !== 'Bundle') throw new DataUnavailableError(`${relative}: a result page is not a Bundle`);
+      if (nextBody.resourceType !== 'Bundle')
+        throw new DataUnavailableError(`${relative}: a result page is not a Bundle`);
       bundle = nextBody as Bundle;
     }
   }
 
   private onServer(url: string): boolean {
-    return url === this.options.baseUrl || url.startsWith(`${this.options.baseUrl}/`) || url.startsWith(`${this.options.baseUrl}?`);
+    return (
+      url === this.options.baseUrl ||
+      url.startsWith(`${this.options.baseUrl}/`) ||
+      url.startsWith(`${this.options.baseUrl}?`)
+    );
   }
 
   private async get(url: string, what: string): Promise<{ resourceType?: string }> {
@@ -86,18 +98,31 @@ export class FhirClient {
 
   private async fetch(url: string, what: string): Promise<Response> {
     const remaining = this.options.deadline - Date.now();
-    if (remaining <= 0) throw new DataUnavailableError(`${what}: the FHIR server did not answer in time (FHIR_TIMEOUT_MS)`);
+    if (remaining <= 0)
+      throw new DataUnavailableError(
+        `${what}: the FHIR server did not answer in time (FHIR_TIMEOUT_MS)`,
+      );
     const headers: Record<string, string> = { Accept: 'application/fhir+json, application/json' };
     if (this.options.accessToken) headers.Authorization = `Bearer ${this.options.accessToken}`;
     try {
       // Redirects are never followed: the token must not travel to another URL.
-      return await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(remaining) });
+      return await fetch(url, {
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(remaining),
+      });
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
       if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-        throw new FhirUpstreamError(`${what}: the FHIR server did not answer in time (FHIR_TIMEOUT_MS)`, url);
+        throw new FhirUpstreamError(
+          `${what}: the FHIR server did not answer in time (FHIR_TIMEOUT_MS)`,
+          url,
+        );
       }
-      throw new FhirUpstreamError(`${what}: could not reach the FHIR server (${err.cause?.code ?? err.name})`, url);
+      throw new FhirUpstreamError(
+        `${what}: could not reach the FHIR server (${err.cause?.code ?? err.name})`,
+        url,
+      );
     }
   }
 
@@ -106,17 +131,23 @@ export class FhirClient {
       await res.body?.cancel().catch(() => undefined);
       throw new FhirUpstreamError(`${what}: ${message}`, url, res.status);
     };
-    if (res.status >= 300 && res.status < 400) return refuse(`the FHIR server redirected (${res.status}); redirects are not followed`);
-    if (res.status === 401 || res.status === 403) return refuse(`the FHIR server refused the access token (${res.status})`);
+    if (res.status >= 300 && res.status < 400)
+      return refuse(`the FHIR server redirected (${res.status}); redirects are not followed`);
+    if (res.status === 401 || res.status === 403)
+      return refuse(`the FHIR server refused the access token (${res.status})`);
     if (res.status === 404) return refuse('not found on the FHIR server (404)');
     if (!res.ok) return refuse(`the FHIR server answered ${res.status}`);
     const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > this.options.maxResponseBytes) return refuse(`the FHIR server's answer is larger than ${this.options.maxResponseBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`);
+    if (declared > this.options.maxResponseBytes)
+      return refuse(
+        `the FHIR server's answer is larger than ${this.options.maxResponseBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`,
+      );
     let text: string;
     try {
       text = await readLimited(res, this.options.maxResponseBytes, this.options.deadline);
     } catch (e) {
-      if (e instanceof DataUnavailableError) throw new FhirUpstreamError(`${what}: ${e.message}`, url, res.status);
+      if (e instanceof DataUnavailableError)
+        throw new FhirUpstreamError(`${what}: ${e.message}`, url, res.status);
       throw new FhirUpstreamError(`${what}: the FHIR server's answer broke off`, url, res.status);
     }
     let json: unknown;
@@ -125,8 +156,16 @@ export class FhirClient {
     } catch {
       throw new FhirUpstreamError(`${what}: the FHIR server's answer is not JSON`, url, res.status);
     }
-    if (typeof json !== 'object' || json === null || typeof (json as { resourceType?: unknown }).resourceType !== 'string') {
-      throw new FhirUpstreamError(`${what}: the FHIR server's answer is not a FHIR resource`, url, res.status);
+    if (
+      typeof json !== 'object' ||
+      json === null ||
+      typeof (json as { resourceType?: unknown }).resourceType !== 'string'
+    ) {
+      throw new FhirUpstreamError(
+        `${what}: the FHIR server's answer is not a FHIR resource`,
+        url,
+        res.status,
+      );
     }
     return json as { resourceType?: string };
   }
@@ -148,7 +187,9 @@ async function readLimited(res: Response, maxBytes: number, deadline: number): P
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new DataUnavailableError(`the FHIR server's answer is larger than ${maxBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`);
+      throw new DataUnavailableError(
+        `the FHIR server's answer is larger than ${maxBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`,
+      );
     }
     chunks.push(value);
   }

@@ -50,16 +50,28 @@ function availability(value: unknown): Availability {
   if (value === undefined || value === null || typeof value !== 'object') return 'missing';
   const r = value as Resource;
   if (r.resourceType === 'OperationOutcome') return 'missing';
-  if (r.resourceType === 'Bundle') return ((r as Bundle).entry ?? []).some((e) => e.resource) ? 'present' : 'empty';
+  if (r.resourceType === 'Bundle')
+    return ((r as Bundle).entry ?? []).some((e) => e.resource) ? 'present' : 'empty';
   return typeof r.resourceType === 'string' ? 'present' : 'missing';
 }
 
 /** A prefetch template with the context tokens filled in (values URL-encoded). */
-export function fillTemplate(template: string, req: Pick<DataRequest, 'patientId' | 'userId' | 'encounterId'>): string {
-  return template.replace(/\{\{\s*context\.(patientId|userId|encounterId)\s*\}\}/g, (_m, name: string) => {
-    const v = name === 'patientId' ? req.patientId : name === 'userId' ? req.userId : (req.encounterId ?? '');
-    return encodeURIComponent(v);
-  });
+export function fillTemplate(
+  template: string,
+  req: Pick<DataRequest, 'patientId' | 'userId' | 'encounterId'>,
+): string {
+  return template.replace(
+    /\{\{\s*context\.(patientId|userId|encounterId)\s*\}\}/g,
+    (_m, name: string) => {
+      const v =
+        name === 'patientId'
+          ? req.patientId
+          : name === 'userId'
+            ? req.userId
+            : (req.encounterId ?? '');
+      return encodeURIComponent(v);
+    },
+  );
 }
 
 /** Which prefetch keys to gather, their templates, and the (optional) Coverage key. */
@@ -74,13 +86,25 @@ function checkPrefetchSubject(key: string, value: unknown, patientId: string): v
   for (const { resource: r } of collectResources([value]).entry ?? []) {
     if (!r) continue;
     const about = subjectId(r);
-    const other = r.resourceType === 'Patient' ? r.id !== patientId : about !== undefined && about !== patientId;
-    if (other) throw new BadRequestError(`prefetch "${key}" holds ${r.resourceType}/${r.id ?? '?'} of another patient than context.patientId`);
+    const other =
+      r.resourceType === 'Patient'
+        ? r.id !== patientId
+        : about !== undefined && about !== patientId;
+    if (other)
+      throw new BadRequestError(
+        `prefetch "${key}" holds ${r.resourceType}/${r.id ?? '?'} of another patient than context.patientId`,
+      );
   }
 }
 
 /** Fetches the keys from the FHIR server (in parallel, one deadline); drops what the query cannot rightly return. */
-async function fetchKeys(req: DataRequest, server: string, keys: string[], plan: GatherPlan, options: GatherOptions) {
+async function fetchKeys(
+  req: DataRequest,
+  server: string,
+  keys: string[],
+  plan: GatherPlan,
+  options: GatherOptions,
+) {
   const dropped = { otherPatient: 0, wrongType: 0 };
   const client = new FhirClient({
     baseUrl: server,
@@ -90,7 +114,10 @@ async function fetchKeys(req: DataRequest, server: string, keys: string[], plan:
     maxResponseBytes: options.maxResponseBytes,
     ...(options.observe ? { observe: options.observe } : {}),
   });
-  const ours = (r: Resource) => (r.resourceType === 'Patient' ? r.id === req.patientId : (subjectId(r) ?? req.patientId) === req.patientId);
+  const ours = (r: Resource) =>
+    r.resourceType === 'Patient'
+      ? r.id === req.patientId
+      : (subjectId(r) ?? req.patientId) === req.patientId;
   const results = await Promise.allSettled(
     keys.map(async (key) => {
       const template = plan.templates[key] ?? '';
@@ -111,7 +138,9 @@ async function fetchKeys(req: DataRequest, server: string, keys: string[], plan:
     else if (keys[i] !== plan.coverageKey) throw r.reason;
   });
   if (values.length > options.maxResources) {
-    throw new DataUnavailableError(`the FHIR server returned more than ${options.maxResources} resources for this patient (FHIR_MAX_RESOURCES)`);
+    throw new DataUnavailableError(
+      `the FHIR server returned more than ${options.maxResources} resources for this patient (FHIR_MAX_RESOURCES)`,
+    );
   }
   return { values, dropped };
 }
@@ -123,11 +152,18 @@ async function fetchKeys(req: DataRequest, server: string, keys: string[], plan:
  * record must hold the request's Patient (412 otherwise), so evaluation can rely on it.
  * The Coverage key is optional: without it there is no CRD annotation, not an error.
  */
-export async function gatherPatientData(req: DataRequest, plan: GatherPlan, options: GatherOptions): Promise<PatientData> {
+export async function gatherPatientData(
+  req: DataRequest,
+  plan: GatherPlan,
+  options: GatherOptions,
+): Promise<PatientData> {
   const values: unknown[] = [];
   const toFetch: string[] = [];
   // A server configuration does not allow is treated as no server at all.
-  const server = req.fhirServer && isAllowedServer(req.fhirServer, options.allowedFhirServers) ? req.fhirServer : undefined;
+  const server =
+    req.fhirServer && isAllowedServer(req.fhirServer, options.allowedFhirServers)
+      ? req.fhirServer
+      : undefined;
   for (const key of new Set([...plan.keys, plan.coverageKey])) {
     const value = req.prefetch[key];
     const state = availability(value);
@@ -144,12 +180,19 @@ export async function gatherPatientData(req: DataRequest, plan: GatherPlan, opti
       );
     }
   }
-  const fetched = server && toFetch.length > 0 ? await fetchKeys(req, server, toFetch, plan, options) : { values: [], dropped: { otherPatient: 0, wrongType: 0 } };
+  const fetched =
+    server && toFetch.length > 0
+      ? await fetchKeys(req, server, toFetch, plan, options)
+      : { values: [], dropped: { otherPatient: 0, wrongType: 0 } };
   const bundle = collectResources([...values, ...fetched.values, ...req.draftResources]);
   const resources = (bundle.entry ?? []).map((e) => e.resource);
   if (!resources.some((r) => r?.resourceType === 'Patient' && r.id === req.patientId)) {
-    throw new DataUnavailableError(`no Patient/${req.patientId} in the prefetch or on the FHIR server`);
+    throw new DataUnavailableError(
+      `no Patient/${req.patientId} in the prefetch or on the FHIR server`,
+    );
   }
-  const coverage = resources.find((r): r is Coverage => r?.resourceType === 'Coverage' && r.status === 'active');
+  const coverage = resources.find(
+    (r): r is Coverage => r?.resourceType === 'Coverage' && r.status === 'active',
+  );
   return { bundle, ...(coverage ? { coverage } : {}), fetched: toFetch, dropped: fetched.dropped };
 }

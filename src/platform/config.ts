@@ -37,7 +37,12 @@ export interface Config {
   /** Append-only JSON-lines file where feedback is kept. */
   feedbackLog: string;
   /** CDS Hooks client authentication (JWT); on by default in production (NODE_ENV=production). */
-  auth: { enabled: boolean; clients: TrustedClient[]; clockSkewSeconds: number; jwksCooldownSeconds?: number };
+  auth: {
+    enabled: boolean;
+    clients: TrustedClient[];
+    clockSkewSeconds: number;
+    jwksCooldownSeconds?: number;
+  };
   /** The service's public base URL; JWT `aud` must be `${publicBaseUrl}/cds-services/{id}`. */
   publicBaseUrl?: string;
   limits: {
@@ -69,11 +74,18 @@ export class ConfigError extends Error {
   }
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -85,7 +97,8 @@ function bytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
   if (!m) throw new ConfigError(name, `must be a size such as 5mb, 512kb or 1048576, got "${raw}"`);
   const n = Number(m[1]) * (UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1);
-  if (n < 1024 || n > 100 * 1024 * 1024) throw new ConfigError(name, 'must be between 1kb and 100mb');
+  if (n < 1024 || n > 100 * 1024 * 1024)
+    throw new ConfigError(name, 'must be between 1kb and 100mb');
   return n;
 }
 
@@ -100,7 +113,8 @@ export function servers(env: NodeJS.ProcessEnv, name: string): string[] {
     } catch {
       throw new ConfigError(name, `"${v}" is not a URL`);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, `"${v}" must be http or https`);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new ConfigError(name, `"${v}" must be http or https`);
     return v.replace(/\/+$/, '');
   });
 }
@@ -113,13 +127,20 @@ const CLIENTS = z.array(
   fieldsOf(
     z
       .object({
-        iss: z.string({ error: "must be the client's JWT issuer" }).min(1, { error: "must be the client's JWT issuer" }),
-        jwksUrl: z.string({ error: 'must be an http(s) URL' }).regex(HTTP_URL, { error: 'must be an http(s) URL' }).optional(),
+        iss: z
+          .string({ error: "must be the client's JWT issuer" })
+          .min(1, { error: "must be the client's JWT issuer" }),
+        jwksUrl: z
+          .string({ error: 'must be an http(s) URL' })
+          .regex(HTTP_URL, { error: 'must be an http(s) URL' })
+          .optional(),
         // Exact URLs, as sent in jku headers.
         jkuAllow: URLS.optional(),
         fhirServers: URLS.transform((urls) => urls.map((u) => u.replace(/\/+$/, ''))).optional(),
       })
-      .refine((c) => Boolean(c.jwksUrl || c.jkuAllow?.length), { error: 'needs jwksUrl or jkuAllow' }),
+      .refine((c) => Boolean(c.jwksUrl || c.jkuAllow?.length), {
+        error: 'needs jwksUrl or jkuAllow',
+      }),
   ),
   { error: 'must be a JSON array of clients' },
 );
@@ -142,7 +163,12 @@ function trustedClients(env: NodeJS.ProcessEnv): TrustedClient[] {
   } catch {
     throw new ConfigError(name, 'must be a JSON array of clients');
   }
-  return parseShape(CLIENTS, list, (message) => new ConfigError(name, message), (at) => `${name}${at}`);
+  return parseShape(
+    CLIENTS,
+    list,
+    (message) => new ConfigError(name, message),
+    (at) => `${name}${at}`,
+  );
 }
 
 export function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -159,10 +185,17 @@ function dir(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
 }
 
 /** Slow-client limits: headers must arrive within HEADERS_TIMEOUT_MS, the whole request within REQUEST_TIMEOUT_MS. */
-function clientTimeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; requestTimeoutMs: number } {
+function clientTimeouts(env: NodeJS.ProcessEnv): {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+} {
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10000, 1000, 600000);
   const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30000, 1000, 3600000);
-  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  if (headersTimeoutMs > requestTimeoutMs)
+    throw new ConfigError(
+      'HEADERS_TIMEOUT_MS',
+      `must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
   return { headersTimeoutMs, requestTimeoutMs };
 }
 
@@ -170,13 +203,20 @@ function clientTimeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; req
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`);
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`,
+    );
   }
   const cardsDir = dir(env, 'CARDS_DIR', DEFAULT_CONTENT.cardsDir);
   const production = env.NODE_ENV === 'production';
   const authEnabled = onOff(env, 'AUTH', production);
   const clients = trustedClients(env);
-  if (authEnabled && clients.length === 0) throw new ConfigError('CDS_CLIENTS_FILE', 'AUTH is on but no trusted CDS client is configured (CDS_CLIENTS_FILE or CDS_CLIENTS)');
+  if (authEnabled && clients.length === 0)
+    throw new ConfigError(
+      'CDS_CLIENTS_FILE',
+      'AUTH is on but no trusted CDS client is configured (CDS_CLIENTS_FILE or CDS_CLIENTS)',
+    );
   const publicBaseUrl = env.PUBLIC_BASE_URL?.trim();
   if (publicBaseUrl) servers({ PUBLIC_BASE_URL: publicBaseUrl }, 'PUBLIC_BASE_URL');
   return Object.freeze({
@@ -194,7 +234,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     serviceFile: path.join(cardsDir, 'service.json'),
     feedbackLog: dir(env, 'FEEDBACK_LOG', path.join(REPO_ROOT, 'data', 'feedback.jsonl')),
-    auth: { enabled: authEnabled, clients, clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300) },
+    auth: {
+      enabled: authEnabled,
+      clients,
+      clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    },
     ...(publicBaseUrl ? { publicBaseUrl: publicBaseUrl.replace(/\/+$/, '') } : {}),
     limits: {
       maxDraftOrders: integer(env, 'MAX_DRAFT_ORDERS', 20, 1, 1000),
@@ -208,6 +252,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     ...clientTimeouts(env),
     // One core stays with the event loop (HTTP, JSON, data gathering); the others evaluate.
-    evaluationWorkers: integer(env, 'EVALUATION_WORKERS', Math.max(0, Math.min(4, os.availableParallelism() - 1)), 0, 64),
+    evaluationWorkers: integer(
+      env,
+      'EVALUATION_WORKERS',
+      Math.max(0, Math.min(4, os.availableParallelism() - 1)),
+      0,
+      64,
+    ),
   });
 }

@@ -3,7 +3,12 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 /** Prometheus metrics of one service instance (its own registry, so tests stay apart). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'cds_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'cds_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
   readonly requestSeconds = new Histogram({
     name: 'cds_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
@@ -11,7 +16,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly outcomes = new Counter({ name: 'cds_policy_outcomes_total', help: 'Policy evaluations by policy and outcome', labelNames: ['policy', 'outcome'] as const, registers: [this.registry] });
+  readonly outcomes = new Counter({
+    name: 'cds_policy_outcomes_total',
+    help: 'Policy evaluations by policy and outcome',
+    labelNames: ['policy', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly fhirSeconds = new Histogram({
     name: 'cds_fhir_request_duration_seconds',
     help: 'FHIR server calls by result (2xx, 4xx, 5xx, error)',

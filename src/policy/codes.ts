@@ -11,7 +11,8 @@ export function normalizeNdc(code: string): string {
     return `${a.padStart(5, '0')}-${b.padStart(4, '0')}-${c.padStart(2, '0')}`;
   }
   const digits = code.replace(/\D/g, '');
-  if (digits.length === 11 && /^\d+$/.test(code.trim())) return `${digits.slice(0, 5)}-${digits.slice(5, 9)}-${digits.slice(9)}`;
+  if (digits.length === 11 && /^\d+$/.test(code.trim()))
+    return `${digits.slice(0, 5)}-${digits.slice(5, 9)}-${digits.slice(9)}`;
   return code.trim();
 }
 
@@ -23,5 +24,7 @@ export function codeKey(system: unknown, code: unknown): string | null {
 
 /** Trigger code keys of a policy, with NDCs normalised like order codes are. */
 export function triggerKeys(codes: { system: string; code: string }[]): Set<string> {
-  return new Set(codes.map((c) => codeKey(c.system, c.code)).filter((k): k is string => k !== null));
+  return new Set(
+    codes.map((c) => codeKey(c.system, c.code)).filter((k): k is string => k !== null),
+  );
 }

@@ -10,7 +10,13 @@ export interface PolicyDefinition {
   id: string;
   title: string;
   drug: string;
-  document: { number: string; title: string; status?: string; published: string; lastReviewed?: string };
+  document: {
+    number: string;
+    title: string;
+    status?: string;
+    published: string;
+    lastReviewed?: string;
+  };
   library: { name: string; version: string };
   formula: string;
   criteria: string[];
@@ -44,8 +50,14 @@ export interface CardTemplate {
 }
 
 /** Placeholders every card template may use, besides the policy's own order fields. */
-export const BUILT_IN_PLACEHOLDERS = ['policy', 'document', 'drug', 'outcome', 'criteria', 'nextSteps'] as const;
-
+export const BUILT_IN_PLACEHOLDERS = [
+  'policy',
+  'document',
+  'drug',
+  'outcome',
+  'criteria',
+  'nextSteps',
+] as const;
 
 /** The fixed result contract every policy library exposes. */
 export const CONTRACT = ['Outcome', 'Approvable', 'Criteria'] as const;
@@ -59,7 +71,9 @@ const CARD_TEMPLATE = z.looseObject(
     when: text,
     summary: text,
     detail: text,
-    indicator: z.enum(['info', 'warning', 'critical'], { error: 'must be info, warning or critical' }),
+    indicator: z.enum(['info', 'warning', 'critical'], {
+      error: 'must be info, warning or critical',
+    }),
   },
   { error: 'must be an object' },
 );
@@ -83,21 +97,32 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       ),
       library: z.looseObject({ name: text, version: text }, { error: 'is required' }),
       criteria: strings('must list the criterion ids', 1),
-      triggers: whole(z.looseObject({ valueSet: z.string(), names: z.array(z.string()) }), 'needs "valueSet" and "names"'),
+      triggers: whole(
+        z.looseObject({ valueSet: z.string(), names: z.array(z.string()) }),
+        'needs "valueSet" and "names"',
+      ),
       exclusions: strings('must list criterion ids').optional(),
       medicationsOnlyThroughValueSets: z.boolean({ error: 'must be true or false' }).optional(),
       prefetch: strings('must list prefetch keys of cards/service.json'),
-      nextSteps: z.record(z.string(), z.string({ error: 'must be text' }), { error: 'must map criterion ids to text' }),
-      cards: z.array(CARD_TEMPLATE, { error: 'must list card templates' }).min(1, { error: 'must list card templates' }),
+      nextSteps: z.record(z.string(), z.string({ error: 'must be text' }), {
+        error: 'must map criterion ids to text',
+      }),
+      cards: z
+        .array(CARD_TEMPLATE, { error: 'must list card templates' })
+        .min(1, { error: 'must list card templates' }),
       // Compiled and checked field by field by compileOrderReader; here only that it is there.
-      order: z.custom<OrderPaths>((v) => typeof v === 'object' && v !== null, { error: 'is required (FHIRPath for the medication codes and card fields)' }),
+      order: z.custom<OrderPaths>((v) => typeof v === 'object' && v !== null, {
+        error: 'is required (FHIRPath for the medication codes and card fields)',
+      }),
     },
     { error: 'must be a JSON object' },
   )
   .superRefine((d, ctx) => {
-    if (d.exclusions?.some((x) => !d.criteria.includes(x))) ctx.addIssue({ code: 'custom', path: ['exclusions'], message: 'must list criterion ids' });
+    if (d.exclusions?.some((x) => !d.criteria.includes(x)))
+      ctx.addIssue({ code: 'custom', path: ['exclusions'], message: 'must list criterion ids' });
     for (const id of Object.keys(d.nextSteps)) {
-      if (!d.criteria.includes(id)) ctx.addIssue({ code: 'custom', path: ['nextSteps', id], message: `: no criterion ${id}` });
+      if (!d.criteria.includes(id))
+        ctx.addIssue({ code: 'custom', path: ['nextSteps', id], message: `: no criterion ${id}` });
     }
   });
 
@@ -112,22 +137,39 @@ export function validateDefinition(file: string, raw: unknown): PolicyDefinition
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 
 /** Every `when` names a Boolean definition of the library; every placeholder is known. */
-export function validateTemplates(file: string, definition: PolicyDefinition, elmDefs: ElmDefinition[]): void {
-  const allowed = new Set<string>([...BUILT_IN_PLACEHOLDERS, ...Object.keys(definition.order.fields)]);
+export function validateTemplates(
+  file: string,
+  definition: PolicyDefinition,
+  elmDefs: ElmDefinition[],
+): void {
+  const allowed = new Set<string>([
+    ...BUILT_IN_PLACEHOLDERS,
+    ...Object.keys(definition.order.fields),
+  ]);
   definition.cards.forEach((card, i) => {
     const def = elmDefs.find((d) => d.name === card.when);
-    if (!def) throw new ContentError(file, `field "cards[${i}].when": library "${definition.library.name}" does not define "${card.when}"`);
+    if (!def)
+      throw new ContentError(
+        file,
+        `field "cards[${i}].when": library "${definition.library.name}" does not define "${card.when}"`,
+      );
     if (def.resultTypeName !== '{urn:hl7-org:elm-types:r1}Boolean') {
-      throw new ContentError(file, `field "cards[${i}].when": "${card.when}" is not a Boolean definition`);
+      throw new ContentError(
+        file,
+        `field "cards[${i}].when": "${card.when}" is not a Boolean definition`,
+      );
     }
     for (const f of ['summary', 'detail'] as const) {
       for (const [, name] of card[f].matchAll(PLACEHOLDER)) {
         if (!allowed.has(name ?? '')) {
-          throw new ContentError(file, `field "cards[${i}].${f}": unknown placeholder \${${name}}; known: ${[...allowed].join(', ')}`);
+          throw new ContentError(
+            file,
+            `field "cards[${i}].${f}": unknown placeholder \${${name}}; known: ${[...allowed].join(', ')}`,
+          );
         }
       }
     }
-    if (card.summary.replace(PLACEHOLDER, '').length > 140) throw new ContentError(file, `field "cards[${i}].summary" is over 140 characters`);
+    if (card.summary.replace(PLACEHOLDER, '').length > 140)
+      throw new ContentError(file, `field "cards[${i}].summary" is over 140 characters`);
   });
 }
-

@@ -5,7 +5,12 @@ import type { Program } from '../engine/evaluator';
 import { ContentError } from '../platform/errors';
 import { readJsonFile } from '../platform/json-file';
 import { triggerKeys } from './codes';
-import { CONTRACT, validateDefinition, validateTemplates, type PolicyDefinition } from './definition';
+import {
+  CONTRACT,
+  validateDefinition,
+  validateTemplates,
+  type PolicyDefinition,
+} from './definition';
 import { compileOrderReader, type OrderReader } from './order-reader';
 
 export interface Policy {
@@ -27,30 +32,44 @@ export interface Policy {
 export const SERVICE_FILE = 'service.json';
 
 function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Policy {
-  const definition = validateDefinition(file, readJsonFile(file, (at, message) => new ContentError(at, message)));
+  const definition = validateDefinition(
+    file,
+    readJsonFile(file, (at, message) => new ContentError(at, message)),
+  );
   const { name, version } = definition.library;
   const lib = engine.elm(name);
   if (!lib) throw new ContentError(file, `library "${name}" has no compiled ELM`);
   const actual = lib.json.library.identifier.version;
-  if (actual !== version) throw new ContentError(file, `library "${name}" is version ${actual}, not ${version}`);
+  if (actual !== version)
+    throw new ContentError(file, `library "${name}" is version ${actual}, not ${version}`);
   const elmDefs = engine.definitions(name);
   for (const contract of CONTRACT) {
-    if (!elmDefs.some((d) => d.name === contract)) throw new ContentError(file, `library "${name}" does not define "${contract}"`);
+    if (!elmDefs.some((d) => d.name === contract))
+      throw new ContentError(file, `library "${name}" does not define "${contract}"`);
   }
   const trigger = engine.valueSets.get(definition.triggers.valueSet);
-  if (!trigger) throw new ContentError(file, `field "triggers.valueSet": no value set ${definition.triggers.valueSet}`);
+  if (!trigger)
+    throw new ContentError(
+      file,
+      `field "triggers.valueSet": no value set ${definition.triggers.valueSet}`,
+    );
   for (const key of definition.prefetch) {
-    if (!prefetchKeys.includes(key)) throw new ContentError(file, `field "prefetch": key "${key}" is not in ${SERVICE_FILE}`);
+    if (!prefetchKeys.includes(key))
+      throw new ContentError(file, `field "prefetch": key "${key}" is not in ${SERVICE_FILE}`);
   }
   const orderReader = compileOrderReader(file, definition.order);
   validateTemplates(file, definition, elmDefs);
   return {
     definition,
     file,
-    program: engine.program(name, { medicationsOnlyThroughValueSets: definition.medicationsOnlyThroughValueSets === true }),
+    program: engine.program(name, {
+      medicationsOnlyThroughValueSets: definition.medicationsOnlyThroughValueSets === true,
+    }),
     expressions: [...new Set([...CONTRACT, ...definition.cards.map((c) => c.when)])],
     triggerCodes: triggerKeys(trigger.codes),
-    triggerNames: definition.triggers.names.map((n) => new RegExp(`\\b${n.replace(/[^a-z0-9]/gi, '')}\\b`, 'i')),
+    triggerNames: definition.triggers.names.map(
+      (n) => new RegExp(`\\b${n.replace(/[^a-z0-9]/gi, '')}\\b`, 'i'),
+    ),
     orderReader,
   };
 }
@@ -61,11 +80,15 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
  * contract, the trigger value set exists. Anything wrong stops startup naming the file and field.
  */
 export function loadPolicies(cardsDir: string, engine: Engine, prefetchKeys: string[]): Policy[] {
-  const files = fs.readdirSync(cardsDir).filter((f) => f.endsWith('.json') && f !== SERVICE_FILE).sort();
+  const files = fs
+    .readdirSync(cardsDir)
+    .filter((f) => f.endsWith('.json') && f !== SERVICE_FILE)
+    .sort();
   const policies = files.map((f) => loadPolicy(path.join(cardsDir, f), engine, prefetchKeys));
   const ids = new Set<string>();
   for (const p of policies) {
-    if (ids.has(p.definition.id)) throw new ContentError(p.file, `duplicate policy id ${p.definition.id}`);
+    if (ids.has(p.definition.id))
+      throw new ContentError(p.file, `duplicate policy id ${p.definition.id}`);
     ids.add(p.definition.id);
   }
   return policies;

@@ -39,13 +39,26 @@ export function readResult(policy: Policy, raw: RawResults): PolicyResult {
   for (const row of rows as Record<string, unknown>[]) {
     const id = String(row.id);
     const status = String(row.status);
-    if (!STATUSES.includes(status)) throw new EvaluationError(def.id, `criterion ${id} has status ${status}`);
-    const evidence = Array.isArray(row.evidence) ? [...new Set(row.evidence.filter((x): x is string => typeof x === 'string'))] : [];
-    byId.set(id, { id, status: status as CriterionStatus, text: String(row.text ?? ''), evidence, detail: typeof row.detail === 'string' ? row.detail : '' });
+    if (!STATUSES.includes(status))
+      throw new EvaluationError(def.id, `criterion ${id} has status ${status}`);
+    const evidence = Array.isArray(row.evidence)
+      ? [...new Set(row.evidence.filter((x): x is string => typeof x === 'string'))]
+      : [];
+    byId.set(id, {
+      id,
+      status: status as CriterionStatus,
+      text: String(row.text ?? ''),
+      evidence,
+      detail: typeof row.detail === 'string' ? row.detail : '',
+    });
   }
   const criteria = def.criteria.map((id) => {
     const c = byId.get(id);
-    if (!c) throw new EvaluationError(def.id, `library ${def.library.name} returned no row for criterion ${id}`);
+    if (!c)
+      throw new EvaluationError(
+        def.id,
+        `library ${def.library.name} returned no row for criterion ${id}`,
+      );
     return c;
   });
   const conditions = Object.fromEntries(
@@ -58,6 +71,10 @@ export function readResult(policy: Policy, raw: RawResults): PolicyResult {
 }
 
 /** Evaluates one policy for one order: runs its program, reads the contract. */
-export async function evaluatePolicy(evaluate: Evaluate, policy: Policy, input: EvaluationInput): Promise<PolicyResult> {
+export async function evaluatePolicy(
+  evaluate: Evaluate,
+  policy: Policy,
+  input: EvaluationInput,
+): Promise<PolicyResult> {
   return readResult(policy, await evaluate(policy.program, input, policy.expressions));
 }

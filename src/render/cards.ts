@@ -17,7 +17,11 @@ export interface RenderContext {
   baseUrl: string;
 }
 
-const CRD_TOPIC = { system: 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp', code: 'coverage-info', display: 'Coverage Information' };
+const CRD_TOPIC = {
+  system: 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp',
+  code: 'coverage-info',
+  display: 'Coverage Information',
+};
 const SUMMARY_MAX = 140;
 
 function cutSummary(s: string): string {
@@ -27,8 +31,15 @@ function cutSummary(s: string): string {
 
 function documentLabel(policy: Policy, wording: Wording): string {
   const d = policy.definition.document;
-  const reviewed = d.lastReviewed ? fill(wording.card.documentReviewed, { lastReviewed: d.lastReviewed }) : '';
-  return fill(wording.card.documentLabel, { documentNumber: d.number, documentTitle: d.title, published: d.published, reviewed });
+  const reviewed = d.lastReviewed
+    ? fill(wording.card.documentReviewed, { lastReviewed: d.lastReviewed })
+    : '';
+  return fill(wording.card.documentLabel, {
+    documentNumber: d.number,
+    documentTitle: d.title,
+    published: d.published,
+    reviewed,
+  });
 }
 
 function linkLabel(policy: Policy, wording: Wording): string {
@@ -43,10 +54,21 @@ function criteriaMarkdown(policy: Policy, criteria: CriterionResult[], wording: 
   const exclusions = new Set(policy.definition.exclusions ?? []);
   const { card } = wording;
   const lines = criteria.map((c) => {
-    const status = (exclusions.has(c.id) ? wording.exclusionStatus : wording.criterionStatus)[c.status];
-    const evidence = c.evidence.length > 0 ? fill(card.criterionEvidence, { evidence: c.evidence.map(escapeMarkdown).join(', ') }) : '';
+    const status = (exclusions.has(c.id) ? wording.exclusionStatus : wording.criterionStatus)[
+      c.status
+    ];
+    const evidence =
+      c.evidence.length > 0
+        ? fill(card.criterionEvidence, { evidence: c.evidence.map(escapeMarkdown).join(', ') })
+        : '';
     const detail = c.detail ? fill(card.criterionDetail, { detail: escapeMarkdown(c.detail) }) : '';
-    return fill(card.criterionLine, { id: c.id, status, text: escapeMarkdown(c.text), detail, evidence });
+    return fill(card.criterionLine, {
+      id: c.id,
+      status,
+      text: escapeMarkdown(c.text),
+      detail,
+      evidence,
+    });
   });
   return `${fill(card.criteriaHeading, { formula: policy.definition.formula })}\n\n${lines.join('\n')}`;
 }
@@ -55,20 +77,37 @@ function nextStepsMarkdown(policy: Policy, criteria: CriterionResult[], wording:
   const exclusions = new Set(policy.definition.exclusions ?? []);
   const { card } = wording;
   const steps = criteria
-    .filter((c) => policy.definition.nextSteps[c.id] && (exclusions.has(c.id) ? c.status !== 'not-met' : c.status !== 'met'))
+    .filter(
+      (c) =>
+        policy.definition.nextSteps[c.id] &&
+        (exclusions.has(c.id) ? c.status !== 'not-met' : c.status !== 'met'),
+    )
     .map((c) => {
       const flagged = exclusions.has(c.id) ? c.status === 'met' : c.status === 'not-met';
-      return fill(card.nextStepLine, { id: c.id, step: policy.definition.nextSteps[c.id] ?? '', blocksApproval: flagged ? card.blocksApproval : '' });
+      return fill(card.nextStepLine, {
+        id: c.id,
+        step: policy.definition.nextSteps[c.id] ?? '',
+        blocksApproval: flagged ? card.blocksApproval : '',
+      });
     });
   return steps.length > 0 ? `${card.nextStepsHeading}\n\n${steps.join('\n')}` : '';
 }
 
-function extensionOf(policy: Policy, outcome: PriorAuthCriteria['outcome'], criteria: CriterionResult[]): { 'prior-auth-criteria': PriorAuthCriteria } {
+function extensionOf(
+  policy: Policy,
+  outcome: PriorAuthCriteria['outcome'],
+  criteria: CriterionResult[],
+): { 'prior-auth-criteria': PriorAuthCriteria } {
   return {
     'prior-auth-criteria': {
       policy: policy.definition.id,
       outcome,
-      criteria: criteria.map((c) => ({ id: c.id, status: c.status, text: c.text, evidence: [...c.evidence] })),
+      criteria: criteria.map((c) => ({
+        id: c.id,
+        status: c.status,
+        text: c.text,
+        evidence: [...c.evidence],
+      })),
     },
   };
 }
@@ -77,10 +116,21 @@ function pickTemplate(policy: Policy, result: PolicyResult): CardTemplate | unde
   return policy.definition.cards.find((t) => result.conditions[t.when] === true);
 }
 
-const FALLBACK_INDICATOR: Record<Outcome, Indicator> = { 'criteria-met': 'info', 'criteria-not-met': 'warning', 'documentation-needed': 'warning' };
+const FALLBACK_INDICATOR: Record<Outcome, Indicator> = {
+  'criteria-met': 'info',
+  'criteria-not-met': 'warning',
+  'documentation-needed': 'warning',
+};
 
 /** One card for a (draft order, policy) evaluation, from the policy's templates. */
-export function renderCard(policy: Policy, result: PolicyResult, fields: Record<string, string>, matchedBy: 'code' | 'name', ctx: RenderContext, wording: Wording): Card {
+export function renderCard(
+  policy: Policy,
+  result: PolicyResult,
+  fields: Record<string, string>,
+  matchedBy: 'code' | 'name',
+  ctx: RenderContext,
+  wording: Wording,
+): Card {
   const drugName = fields.drugName || policy.definition.drug;
   const label = documentLabel(policy, wording);
   const values: Record<string, string> = {
@@ -112,10 +162,20 @@ export function renderCard(policy: Policy, result: PolicyResult, fields: Record<
 }
 
 /** The card for an order whose policy evaluation failed: the check could not be completed. */
-export function renderErrorCard(policy: Policy, fields: Record<string, string>, ctx: RenderContext, wording: Wording): Card {
+export function renderErrorCard(
+  policy: Policy,
+  fields: Record<string, string>,
+  ctx: RenderContext,
+  wording: Wording,
+): Card {
   const drugName = fields.drugName || policy.definition.drug;
   const label = documentLabel(policy, wording);
-  const values = { drugName: escapeMarkdown(drugName), policy: policy.definition.id, drug: policy.definition.drug, document: escapeMarkdown(label) };
+  const values = {
+    drugName: escapeMarkdown(drugName),
+    policy: policy.definition.id,
+    drug: policy.definition.drug,
+    document: escapeMarkdown(label),
+  };
   return {
     uuid: randomUUID(),
     summary: cutSummary(fill(wording.errorCard.summary, { ...values, drugName })),
@@ -126,7 +186,13 @@ export function renderErrorCard(policy: Policy, fields: Record<string, string>, 
     extension: extensionOf(
       policy,
       'error',
-      policy.definition.criteria.map((id) => ({ id, status: 'unknown', text: '', evidence: [], detail: '' })),
+      policy.definition.criteria.map((id) => ({
+        id,
+        status: 'unknown',
+        text: '',
+        evidence: [],
+        detail: '',
+      })),
     ),
   };
 }

@@ -21,7 +21,10 @@ function template(...names: readonly string[]) {
   return nonEmptyString('must be non-empty text').superRefine((text, ctx) => {
     for (const [, name] of text.matchAll(PLACEHOLDER)) {
       if (!names.includes(name ?? '')) {
-        ctx.addIssue({ code: 'custom', message: `: unknown placeholder \${${name}}; known: ${names.join(', ') || 'none'}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `: unknown placeholder \${${name}}; known: ${names.join(', ') || 'none'}`,
+        });
       }
     }
   });
@@ -30,7 +33,10 @@ function template(...names: readonly string[]) {
 /** An object with exactly these fields (an unknown field is likely a misspelt one). */
 function fields<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `has an unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : 'must be an object'),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `has an unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : 'must be an object',
   });
 }
 
@@ -100,7 +106,12 @@ export type Wording = z.infer<typeof WORDING>;
 export function loadWording(cardsDir: string): Wording {
   const file = path.join(cardsDir, WORDING_FILE);
   const raw = readJsonFile(file, (at, message) => new ContentError(at, message));
-  return parseShape(WORDING, raw, (message) => new ContentError(file, message), (at) => `field "${at}"`);
+  return parseShape(
+    WORDING,
+    raw,
+    (message) => new ContentError(file, message),
+    (at) => `field "${at}"`,
+  );
 }
 
 let shipped: Wording | undefined;

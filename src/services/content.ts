@@ -1,5 +1,9 @@
 import path from 'node:path';
-import { loadServiceDefinition, withCoveredDrugs, type ServiceDefinition } from '../cds/service-definition';
+import {
+  loadServiceDefinition,
+  withCoveredDrugs,
+  type ServiceDefinition,
+} from '../cds/service-definition';
 import { loadEngine, type Engine } from '../engine/engine';
 import { DEFAULT_CONTENT, type ContentPaths } from '../platform/paths';
 import { loadPolicies, SERVICE_FILE, type Policy } from '../policy/load';
@@ -20,7 +24,10 @@ export function loadContent(paths: ContentPaths = DEFAULT_CONTENT): Content {
   const engine = loadEngine(paths);
   const raw = loadServiceDefinition(path.join(paths.cardsDir, SERVICE_FILE));
   const policies = loadPolicies(paths.cardsDir, engine, Object.keys(raw.prefetch));
-  const service = withCoveredDrugs(raw, policies.map((p) => `${p.definition.drug} (${p.definition.document.number})`));
+  const service = withCoveredDrugs(
+    raw,
+    policies.map((p) => `${p.definition.drug} (${p.definition.document.number})`),
+  );
   const wording = loadWording(paths.cardsDir);
   return { paths, engine, policies, service, wording };
 }

@@ -23,11 +23,20 @@ export interface EvaluationScope {
  * The one (draft order × policy) loop: each match is evaluated over the same record, with the
  * other draft orders as context. A failing evaluation is kept as an error for that order only.
  */
-export async function evaluateMatches(evaluate: Evaluate, matches: PolicyMatch[], orders: MedicationRequest[], scope: EvaluationScope): Promise<Evaluation[]> {
+export async function evaluateMatches(
+  evaluate: Evaluate,
+  matches: PolicyMatch[],
+  orders: MedicationRequest[],
+  scope: EvaluationScope,
+): Promise<Evaluation[]> {
   return Promise.all(
     matches.map(async (match): Promise<Evaluation> => {
       const fields = match.policy.orderReader.fields(match.order);
-      const input = { ...scope, draftOrder: match.order, otherDraftOrders: orders.filter((o) => o !== match.order) };
+      const input = {
+        ...scope,
+        draftOrder: match.order,
+        otherDraftOrders: orders.filter((o) => o !== match.order),
+      };
       try {
         return { match, fields, result: await evaluatePolicy(evaluate, match.policy, input) };
       } catch (e) {

@@ -12,19 +12,30 @@ import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 export type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
 /** select: the policies each draft MedicationRequest triggers. */
-export function select(request: OrderSignRequest, policies: Policy[]): { orders: MedicationRequest[]; matches: PolicyMatch[] } {
+export function select(
+  request: OrderSignRequest,
+  policies: Policy[],
+): { orders: MedicationRequest[]; matches: PolicyMatch[] } {
   const drafts = request.context.draftOrders;
   const orders = draftMedicationRequests(drafts);
   const matches = selectPolicies(orders, policies, [drafts]);
   const ids = orders.map((o) => o.id).filter(Boolean);
-  if (matches.length > 0 && new Set(ids).size !== ids.length) throw new BadRequestError('context.draftOrders has two MedicationRequests with the same id');
+  if (matches.length > 0 && new Set(ids).size !== ids.length)
+    throw new BadRequestError('context.draftOrders has two MedicationRequests with the same id');
   return { orders, matches };
 }
 
 /** gather: the record the matched policies read, from prefetch, else from the FHIR server. */
-export function gather(deps: OrderSignDeps, request: OrderSignRequest, matches: PolicyMatch[], ctx: CallContext): Promise<PatientData> {
+export function gather(
+  deps: OrderSignDeps,
+  request: OrderSignRequest,
+  matches: PolicyMatch[],
+  ctx: CallContext,
+): Promise<PatientData> {
   const { context } = request;
-  const draftResources: Resource[] = (context.draftOrders.entry ?? []).flatMap((e) => (e.resource && e.resource.resourceType !== 'MedicationRequest' ? [e.resource] : []));
+  const draftResources: Resource[] = (context.draftOrders.entry ?? []).flatMap((e) =>
+    e.resource && e.resource.resourceType !== 'MedicationRequest' ? [e.resource] : [],
+  );
   const metrics = deps.metrics;
   return gatherPatientData(
     {
@@ -36,18 +47,28 @@ export function gather(deps: OrderSignDeps, request: OrderSignRequest, matches: 
       ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
       draftResources,
     },
-    { templates: deps.service.prefetch, keys: [...new Set(matches.flatMap((m) => m.policy.definition.prefetch))], coverageKey: deps.service.coverageKey },
+    {
+      templates: deps.service.prefetch,
+      keys: [...new Set(matches.flatMap((m) => m.policy.definition.prefetch))],
+      coverageKey: deps.service.coverageKey,
+    },
     {
       ...deps.gather,
       // An authenticated client may name only its own FHIR servers.
       allowedFhirServers: ctx.client?.fhirServers ?? deps.gather.allowedFhirServers,
-      ...(metrics ? { observe: (ms: number, result: string) => metrics.observeFhir(ms, result) } : {}),
+      ...(metrics
+        ? { observe: (ms: number, result: string) => metrics.observeFhir(ms, result) }
+        : {}),
     },
   );
 }
 
 /** parse → select → gather → evaluate: what the service, the CLI, the benchmark and the kit share. */
-export async function evaluateOrderSign(deps: OrderSignDeps, body: unknown, ctx: CallContext): Promise<OrderSignRun> {
+export async function evaluateOrderSign(
+  deps: OrderSignDeps,
+  body: unknown,
+  ctx: CallContext,
+): Promise<OrderSignRun> {
   const started = Date.now();
   const request = parseOrderSignRequest(body, deps.service, deps.limits);
   const { orders, matches } = select(request, deps.policies);
@@ -60,6 +81,10 @@ export async function evaluateOrderSign(deps: OrderSignDeps, body: unknown, ctx:
 }
 
 /** The order-sign handler: parse → select → gather → evaluate → respond. */
-export async function handleOrderSign(deps: OrderSignDeps, body: unknown, ctx: CallContext): Promise<CdsResponse> {
+export async function handleOrderSign(
+  deps: OrderSignDeps,
+  body: unknown,
+  ctx: CallContext,
+): Promise<CdsResponse> {
   return respond(deps, await evaluateOrderSign(deps, body, ctx), ctx);
 }

@@ -10,7 +10,11 @@ import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
  * respond: a card per evaluation, the CRD annotation per order, one log line for the request.
  * The words are the loaded Content's wording when deps carries it, else the default content's.
  */
-export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'> & { wording?: Wording }, run: OrderSignRun, ctx: CallContext): CdsResponse {
+export function respond(
+  deps: Pick<OrderSignDeps, 'log' | 'metrics'> & { wording?: Wording },
+  run: OrderSignRun,
+  ctx: CallContext,
+): CdsResponse {
   const { request, data } = run;
   const wording = deps.wording ?? defaultWording();
   const coverage = data?.coverage && coverageInformationWanted(request) ? data.coverage : undefined;
@@ -24,21 +28,36 @@ export function respond(deps: Pick<OrderSignDeps, 'log' | 'metrics'> & { wording
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     deps.metrics?.outcomes.inc({ policy: id, outcome });
     if (!result) {
-      deps.log.error('policy-evaluation-failed', { hookInstance: request.hookInstance, policy: id, error: error?.message });
+      deps.log.error('policy-evaluation-failed', {
+        hookInstance: request.hookInstance,
+        policy: id,
+        error: error?.message,
+      });
       cards.push(renderErrorCard(match.policy, fields, ctx, wording));
       continue;
     }
     cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx, wording));
-    if (coverage) annotations.set(match.order, [...(annotations.get(match.order) ?? []), coverageInformation(match.policy, result, coverage, today, wording)]);
+    if (coverage)
+      annotations.set(match.order, [
+        ...(annotations.get(match.order) ?? []),
+        coverageInformation(match.policy, result, coverage, today, wording),
+      ]);
   }
-  const systemActions = [...annotations].map(([order, exts]) => coverageAction(order, exts, wording));
+  const systemActions = [...annotations].map(([order, exts]) =>
+    coverageAction(order, exts, wording),
+  );
   if (data && data.dropped.otherPatient + data.dropped.wrongType > 0) {
-    deps.log.warn('fhir-resources-dropped', { hookInstance: request.hookInstance, ...data.dropped });
+    deps.log.warn('fhir-resources-dropped', {
+      hookInstance: request.hookInstance,
+      ...data.dropped,
+    });
   }
   deps.log.info('order-sign', {
     hookInstance: request.hookInstance,
     ...(ctx.client ? { client: ctx.client.iss } : {}),
-    policies: run.evaluations.map((e) => `${e.match.policy.definition.id}:${e.result?.outcome ?? 'error'}`),
+    policies: run.evaluations.map(
+      (e) => `${e.match.policy.definition.id}:${e.result?.outcome ?? 'error'}`,
+    ),
     outcomes,
     fetched: data?.fetched ?? [],
     cards: cards.length,

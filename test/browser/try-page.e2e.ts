@@ -40,18 +40,34 @@ beforeAll(async () => {
   await fhir.load(readSeedBundles(new Date()));
   // The demo entry's composition, on the real clock (the seed's dates are relative to now).
   const router = demoRouter({ serviceId: service.id, fhir: fhir.router });
-  const { app } = testApp({ fhirTimeoutMs: 8000 }, { log: createLogger('silent'), routers: [{ path: '/', router }], now: () => new Date() });
+  const { app } = testApp(
+    { fhirTimeoutMs: 8000 },
+    { log: createLogger('silent'), routers: [{ path: '/', router }], now: () => new Date() },
+  );
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
   fs.mkdirSync(OUT, { recursive: true });
 });
 
@@ -65,7 +81,9 @@ async function signFor(patientId: string, options: { prefetch?: boolean } = {}) 
   if (options.prefetch) await page.locator('#prefetch').check();
   else await page.locator('#prefetch').uncheck();
   await page.locator('#sign').click();
-  await page.waitForFunction(() => /^HTTP \d+/.test(document.getElementById('status')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /^HTTP \d+/.test(document.getElementById('status')?.textContent ?? ''),
+  );
 }
 
 describe('the try page', () => {
@@ -84,12 +102,20 @@ describe('the try page', () => {
     expect(await card.getAttribute('data-policy')).toBe(ELREXFIO.id);
     expect(await card.getAttribute('data-outcome')).toBe('criteria-met');
     expect(await card.getAttribute('class')).toMatch(/\binfo\b/);
-    expect(await card.locator('.card-summary').textContent()).toMatch(new RegExp(`Elrexfio .*${escapeRegExp(ELREXFIO.document.number)} prior-auth criteria met`));
+    expect(await card.locator('.card-summary').textContent()).toMatch(
+      new RegExp(`Elrexfio .*${escapeRegExp(ELREXFIO.document.number)} prior-auth criteria met`),
+    );
     expect(await card.locator('.criteria-table tbody tr').count()).toBe(4);
     expect(await card.locator('tr[data-criterion="IV"] td').nth(1).textContent()).toBe('met');
-    expect(await card.locator('tr[data-criterion="IV"] td').nth(3).textContent()).toMatch(/Observation\/demo-elrexfio-met-ecog-1/);
-    expect(await card.locator('.detail strong').first().textContent()).toMatch(new RegExp(escapeRegExp(ELREXFIO.document.number)));
-    expect(await page.locator('.action').textContent()).toMatch(/covered=covered, pa-needed=auth-needed/);
+    expect(await card.locator('tr[data-criterion="IV"] td').nth(3).textContent()).toMatch(
+      /Observation\/demo-elrexfio-met-ecog-1/,
+    );
+    expect(await card.locator('.detail strong').first().textContent()).toMatch(
+      new RegExp(escapeRegExp(ELREXFIO.document.number)),
+    );
+    expect(await page.locator('.action').textContent()).toMatch(
+      /covered=covered, pa-needed=auth-needed/,
+    );
     await page.screenshot({ path: path.join(OUT, 'try-elrexfio-met.png'), fullPage: true });
   });
 
@@ -107,13 +133,22 @@ describe('the try page', () => {
 
   it('shows documentation needed for Blincyto without a CD19 result, and an Elrexfio order switched in by the drug picker', async () => {
     await signFor('demo-blincyto-nocd19');
-    expect(await page.locator('article.card').first().getAttribute('data-outcome')).toBe('documentation-needed');
-    expect(await page.locator('article.card .detail').first().textContent()).toMatch(/What to document next/);
+    expect(await page.locator('article.card').first().getAttribute('data-outcome')).toBe(
+      'documentation-needed',
+    );
+    expect(await page.locator('article.card .detail').first().textContent()).toMatch(
+      /What to document next/,
+    );
     await page.selectOption('#drug', 'elrexfio');
     await page.locator('#sign').click();
-    await page.waitForFunction((policy) => document.querySelector('article.card')?.getAttribute('data-policy') === policy, ELREXFIO.id);
+    await page.waitForFunction(
+      (policy) => document.querySelector('article.card')?.getAttribute('data-policy') === policy,
+      ELREXFIO.id,
+    );
     // An ALL patient has no myeloma on record: the Elrexfio policy's criterion II is not documented.
-    expect(await page.locator('article.card tr[data-criterion="II"] td').nth(1).textContent()).toBe('not documented');
+    expect(await page.locator('article.card tr[data-criterion="II"] td').nth(1).textContent()).toBe(
+      'not documented',
+    );
     await page.selectOption('#drug', 'patient');
   });
 

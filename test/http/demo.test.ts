@@ -21,7 +21,13 @@ beforeAll(async () => {
   const fhir = createDemoFhirServer();
   await fhir.load(readSeedBundles(NOW));
   // The demo entry's composition: the service app with the demo router mounted first.
-  const { app } = testApp({ fhirTimeoutMs: 5000 }, { log: createLogger('silent'), routers: [{ path: '/', router: demoRouter({ serviceId: service.id, fhir: fhir.router }) }] });
+  const { app } = testApp(
+    { fhirTimeoutMs: 5000 },
+    {
+      log: createLogger('silent'),
+      routers: [{ path: '/', router: demoRouter({ serviceId: service.id, fhir: fhir.router }) }],
+    },
+  );
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -33,9 +39,15 @@ describe('demo FHIR server', () => {
   it('answers /metadata and patient= searches', async () => {
     const meta = await request(base).get('/demo/fhir/metadata').expect(200);
     expect(meta.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1' });
-    const conditions = await request(base).get('/demo/fhir/Condition?patient=demo-elrexfio-met').expect(200);
-    expect(conditions.body.entry.map((e: any) => e.resource.subject.reference)).toEqual(['Patient/demo-elrexfio-met']);
-    const coverage = await request(base).get('/demo/fhir/Coverage?patient=demo-blincyto-tki&status=active').expect(200);
+    const conditions = await request(base)
+      .get('/demo/fhir/Condition?patient=demo-elrexfio-met')
+      .expect(200);
+    expect(conditions.body.entry.map((e: any) => e.resource.subject.reference)).toEqual([
+      'Patient/demo-elrexfio-met',
+    ]);
+    const coverage = await request(base)
+      .get('/demo/fhir/Coverage?patient=demo-blincyto-tki&status=active')
+      .expect(200);
     expect(coverage.body.entry).toHaveLength(1);
     await request(base).get('/demo/fhir/Patient/nobody').expect(404);
   });
@@ -60,10 +72,20 @@ describe.each(patients.map((p) => [p.id, p] as const))('signing for %s', (_id, p
         hookInstance: `demo-${patient.id}`,
         fhirServer: `${base}/demo/fhir`,
         fhirAuthorization: { access_token: 'demo-token', token_type: 'Bearer' },
-        context: { userId: 'Practitioner/demo', patientId: patient.id, draftOrders: { resourceType: 'Bundle', type: 'collection', entry: patient.draftOrders.map((resource) => ({ resource })) } },
+        context: {
+          userId: 'Practitioner/demo',
+          patientId: patient.id,
+          draftOrders: {
+            resourceType: 'Bundle',
+            type: 'collection',
+            entry: patient.draftOrders.map((resource) => ({ resource })),
+          },
+        },
       })
       .expect(200);
-    const ext = res.body.cards.map((c: any) => c.extension['prior-auth-criteria']).find((e: any) => e.policy === patient.policy);
+    const ext = res.body.cards
+      .map((c: any) => c.extension['prior-auth-criteria'])
+      .find((e: any) => e.policy === patient.policy);
     expect(ext.outcome).toBe(patient.expected);
     expect(res.body.systemActions).toHaveLength(1);
   });

@@ -21,15 +21,38 @@ function body() {
   return b;
 }
 
-const conditionsOf = () => (scenario(SCENARIO).request.prefetch as any).conditions.entry.map((e: any) => e.resource);
-const searchset = (resources: unknown[], link?: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', ...(link ? { link } : {}), entry: resources.map((resource) => ({ resource })) });
+const conditionsOf = () =>
+  (scenario(SCENARIO).request.prefetch as any).conditions.entry.map((e: any) => e.resource);
+const searchset = (resources: unknown[], link?: unknown[]) => ({
+  resourceType: 'Bundle',
+  type: 'searchset',
+  ...(link ? { link } : {}),
+  entry: resources.map((resource) => ({ resource })),
+});
 /** Coverage is optional: a failure there never matters. */
 const coverageFails = () => nock(FHIR).get('/Coverage').query(true).reply(500);
 /** The scenario's empty statement/administration searchsets are asked again when a server is at hand. */
 const serveEmpty = () =>
-  nock(FHIR).get('/MedicationStatement').query(true).reply(200, searchset([])).get('/MedicationAdministration').query(true).reply(200, searchset([]));
+  nock(FHIR)
+    .get('/MedicationStatement')
+    .query(true)
+    .reply(200, searchset([]))
+    .get('/MedicationAdministration')
+    .query(true)
+    .reply(200, searchset([]));
 
-const { app, url, logs } = testApp({ fhirTimeoutMs: 800, limits: { maxDraftOrders: 20, maxPrefetchResources: 5000, fhirMaxResources: 50, fhirMaxResponseBytes: 32 * 1024, maxConcurrent: 8, maxQueue: 16, ratePerMinute: 0 } });
+const { app, url, logs } = testApp({
+  fhirTimeoutMs: 800,
+  limits: {
+    maxDraftOrders: 20,
+    maxPrefetchResources: 5000,
+    fhirMaxResources: 50,
+    fhirMaxResponseBytes: 32 * 1024,
+    maxConcurrent: 8,
+    maxQueue: 16,
+    ratePerMinute: 0,
+  },
+});
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -76,13 +99,21 @@ describe('FHIR server faults', () => {
 
   it('truncated JSON → 412', async () => {
     coverageFails();
-    nock(FHIR).get('/Condition').query(true).reply(200, '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Cond', { 'Content-Type': 'application/fhir+json' });
+    nock(FHIR)
+      .get('/Condition')
+      .query(true)
+      .reply(200, '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Cond', {
+        'Content-Type': 'application/fhir+json',
+      });
     await expect412(/not JSON/);
   });
 
   it('HTML instead of FHIR → 412', async () => {
     coverageFails();
-    nock(FHIR).get('/Condition').query(true).reply(200, '<html>login</html>', { 'Content-Type': 'text/html' });
+    nock(FHIR)
+      .get('/Condition')
+      .query(true)
+      .reply(200, '<html>login</html>', { 'Content-Type': 'text/html' });
     await expect412(/not JSON/);
   });
 
@@ -94,14 +125,27 @@ describe('FHIR server faults', () => {
 
   it('a page larger than FHIR_MAX_RESPONSE_BYTES → 412', async () => {
     coverageFails();
-    const huge = searchset(Array.from({ length: 400 }, (_, i) => ({ resourceType: 'Condition', id: `c${i}`, subject: { reference: 'Patient/pt-1' }, note: [{ text: 'x'.repeat(200) }] })));
+    const huge = searchset(
+      Array.from({ length: 400 }, (_, i) => ({
+        resourceType: 'Condition',
+        id: `c${i}`,
+        subject: { reference: 'Patient/pt-1' },
+        note: [{ text: 'x'.repeat(200) }],
+      })),
+    );
     nock(FHIR).get('/Condition').query(true).reply(200, huge);
     await expect412(/larger than 32768 bytes/);
   });
 
   it('more resources than FHIR_MAX_RESOURCES → 412', async () => {
     coverageFails();
-    const many = searchset(Array.from({ length: 60 }, (_, i) => ({ resourceType: 'Condition', id: `c${i}`, subject: { reference: 'Patient/pt-1' } })));
+    const many = searchset(
+      Array.from({ length: 60 }, (_, i) => ({
+        resourceType: 'Condition',
+        id: `c${i}`,
+        subject: { reference: 'Patient/pt-1' },
+      })),
+    );
     nock(FHIR).get('/Condition').query(true).reply(200, many);
     serveEmpty();
     await expect412(/more than 50 resources/);
@@ -109,14 +153,20 @@ describe('FHIR server faults', () => {
 
   it('a redirect loop → 412, not followed', async () => {
     coverageFails();
-    const scope = nock(FHIR).get('/Condition').query(true).reply(302, '', { Location: `${FHIR}/Condition?patient=pt-1` });
+    const scope = nock(FHIR)
+      .get('/Condition')
+      .query(true)
+      .reply(302, '', { Location: `${FHIR}/Condition?patient=pt-1` });
     await expect412(/redirected \(302\); redirects are not followed/);
     expect(scope.isDone()).toBe(true);
   });
 
   it('a redirect to another host → 412, the other host never called (the token stays home)', async () => {
     coverageFails();
-    nock(FHIR).get('/Condition').query(true).reply(307, '', { Location: 'https://attacker.example.net/collect' });
+    nock(FHIR)
+      .get('/Condition')
+      .query(true)
+      .reply(307, '', { Location: 'https://attacker.example.net/collect' });
     const attacker = nock('https://attacker.example.net').get(/.*/).reply(200, searchset([]));
     await expect412(/redirected \(307\)/);
     expect(attacker.isDone()).toBe(false);
@@ -124,16 +174,36 @@ describe('FHIR server faults', () => {
 
   it('a next-page loop → 412 after FHIR_MAX_PAGES', async () => {
     coverageFails();
-    nock(FHIR).get('/Condition').query(true).times(10).reply(200, searchset([], [{ relation: 'next', url: `${FHIR}/Condition?patient=pt-1&page=again` }]));
+    nock(FHIR)
+      .get('/Condition')
+      .query(true)
+      .times(10)
+      .reply(
+        200,
+        searchset([], [{ relation: 'next', url: `${FHIR}/Condition?patient=pt-1&page=again` }]),
+      );
     await expect412(/more than 5 pages/);
   });
 
-  it('another patient\'s resources and resources of the wrong type are dropped and logged; the answer comes from the rest', async () => {
+  it("another patient's resources and resources of the wrong type are dropped and logged; the answer comes from the rest", async () => {
     coverageFails();
     const mixed = [
       ...conditionsOf(),
-      { resourceType: 'Condition', id: 'foreign', subject: { reference: 'Patient/someone-else' }, code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'C90.01' }] } },
-      { resourceType: 'Observation', id: 'smuggled', status: 'final', subject: { reference: 'Patient/pt-1' }, code: { coding: [{ system: 'http://loinc.org', code: '89247-1' }] }, valueInteger: 4, effectiveDateTime: new Date().toISOString() },
+      {
+        resourceType: 'Condition',
+        id: 'foreign',
+        subject: { reference: 'Patient/someone-else' },
+        code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'C90.01' }] },
+      },
+      {
+        resourceType: 'Observation',
+        id: 'smuggled',
+        status: 'final',
+        subject: { reference: 'Patient/pt-1' },
+        code: { coding: [{ system: 'http://loinc.org', code: '89247-1' }] },
+        valueInteger: 4,
+        effectiveDateTime: new Date().toISOString(),
+      },
     ];
     nock(FHIR).get('/Condition').query(true).reply(200, searchset(mixed));
     serveEmpty();
@@ -141,7 +211,12 @@ describe('FHIR server faults', () => {
     const ext = res.body.cards[0].extension['prior-auth-criteria'];
     expect(ext.outcome).toBe('criteria-met');
     expect(JSON.stringify(ext)).not.toMatch(/foreign|smuggled/);
-    expect(logs.some((l) => /fhir-resources-dropped/.test(l) && /"otherPatient":1/.test(l) && /"wrongType":1/.test(l))).toBe(true);
+    expect(
+      logs.some(
+        (l) =>
+          /fhir-resources-dropped/.test(l) && /"otherPatient":1/.test(l) && /"wrongType":1/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('a broken Coverage query only costs the CRD annotation', async () => {

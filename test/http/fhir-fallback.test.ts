@@ -12,13 +12,23 @@ const TOKEN = 'secret-token-abc123';
 const SCENARIO = example('myelomaMet');
 
 function searchset(resources: unknown[], next?: string) {
-  return { resourceType: 'Bundle', type: 'searchset', ...(next ? { link: [{ relation: 'next', url: next }] } : {}), entry: resources.map((resource) => ({ resource })) };
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(next ? { link: [{ relation: 'next', url: next }] } : {}),
+    entry: resources.map((resource) => ({ resource })),
+  };
 }
 
 /** The scenario's prefetch as a FHIR server would serve it: key -> resources. */
 function serverData(file: string): Record<string, unknown[]> {
   const prefetch = scenario(file).request.prefetch as Record<string, any>;
-  return Object.fromEntries(Object.entries(prefetch).map(([k, v]) => [k, v.resourceType === 'Bundle' ? (v.entry ?? []).map((e: any) => e.resource) : [v]]));
+  return Object.fromEntries(
+    Object.entries(prefetch).map(([k, v]) => [
+      k,
+      v.resourceType === 'Bundle' ? (v.entry ?? []).map((e: any) => e.resource) : [v],
+    ]),
+  );
 }
 
 /** The request without prefetch, pointing at the mocked server with a token. */
@@ -26,7 +36,13 @@ function fallbackRequest(file: string) {
   const body: any = clone(scenario(file).request);
   delete body.prefetch;
   body.fhirServer = FHIR;
-  body.fhirAuthorization = { access_token: TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds-service' };
+  body.fhirAuthorization = {
+    access_token: TOKEN,
+    token_type: 'Bearer',
+    expires_in: 300,
+    scope: 'patient/*.read',
+    subject: 'cds-service',
+  };
   return body;
 }
 
@@ -36,15 +52,44 @@ const auth = { reqheaders: { authorization: `Bearer ${TOKEN}` } };
 function mockServer(data: Record<string, unknown[]>) {
   const observations = data.observations ?? [];
   return nock(FHIR, auth)
-    .get('/Patient/pt-1').reply(200, data.patient?.[0] ?? {})
-    .get('/Condition').query({ patient: 'pt-1' }).reply(200, searchset(data.conditions ?? []))
-    .get('/MedicationRequest').query({ patient: 'pt-1', _include: 'MedicationRequest:medication' }).reply(200, searchset(data.medicationRequests ?? []))
-    .get('/MedicationStatement').query({ patient: 'pt-1', _include: 'MedicationStatement:medication' }).reply(200, searchset([]))
-    .get('/MedicationAdministration').query({ patient: 'pt-1', _include: 'MedicationAdministration:medication' }).reply(200, searchset([]))
-    .get('/Observation').query((q) => q.patient === 'pt-1' && typeof q.code === 'string' && q.code.includes('http://loinc.org|89247-1'))
+    .get('/Patient/pt-1')
+    .reply(200, data.patient?.[0] ?? {})
+    .get('/Condition')
+    .query({ patient: 'pt-1' })
+    .reply(200, searchset(data.conditions ?? []))
+    .get('/MedicationRequest')
+    .query({ patient: 'pt-1', _include: 'MedicationRequest:medication' })
+    .reply(200, searchset(data.medicationRequests ?? []))
+    .get('/MedicationStatement')
+    .query({ patient: 'pt-1', _include: 'MedicationStatement:medication' })
+    .reply(200, searchset([]))
+    .get('/MedicationAdministration')
+    .query({ patient: 'pt-1', _include: 'MedicationAdministration:medication' })
+    .reply(200, searchset([]))
+    .get('/Observation')
+    .query(
+      (q) =>
+        q.patient === 'pt-1' &&
+        typeof q.code === 'string' &&
+        q.code.includes('http://loinc.org|89247-1'),
+    )
     .reply(200, searchset(observations.slice(0, 0), `${FHIR}/Observation?patient=pt-1&_page=2`))
-    .get('/Observation').query({ patient: 'pt-1', _page: '2' }).reply(200, searchset(observations))
-    .get('/Coverage').query({ patient: 'pt-1', status: 'active' }).reply(200, searchset([{ resourceType: 'Coverage', id: 'cov-1', status: 'active', beneficiary: { reference: 'Patient/pt-1' } }]));
+    .get('/Observation')
+    .query({ patient: 'pt-1', _page: '2' })
+    .reply(200, searchset(observations))
+    .get('/Coverage')
+    .query({ patient: 'pt-1', status: 'active' })
+    .reply(
+      200,
+      searchset([
+        {
+          resourceType: 'Coverage',
+          id: 'cov-1',
+          status: 'active',
+          beneficiary: { reference: 'Patient/pt-1' },
+        },
+      ]),
+    );
 }
 
 beforeAll(() => {
@@ -59,9 +104,17 @@ describe('FHIR server fallback', () => {
 
   it('fetches every missing key with the bearer token, follows next links, and gives the same cards as prefetch', async () => {
     const scope = mockServer(serverData(SCENARIO));
-    const viaServer = await request(app).post(url).set('Host', 'cds.example.org').send(fallbackRequest(SCENARIO)).expect(200);
+    const viaServer = await request(app)
+      .post(url)
+      .set('Host', 'cds.example.org')
+      .send(fallbackRequest(SCENARIO))
+      .expect(200);
     expect(scope.isDone()).toBe(true);
-    const viaPrefetch = await request(app).post(url).set('Host', 'cds.example.org').send(scenario(SCENARIO).request).expect(200);
+    const viaPrefetch = await request(app)
+      .post(url)
+      .set('Host', 'cds.example.org')
+      .send(scenario(SCENARIO).request)
+      .expect(200);
     const strip = (cards: any[]) => cards.map(({ uuid: _u, ...rest }) => rest);
     expect(strip(viaServer.body.cards)).toEqual(strip(viaPrefetch.body.cards));
     expect(viaServer.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
@@ -74,16 +127,32 @@ describe('FHIR server fallback', () => {
     const data = serverData(SCENARIO);
     const body = fallbackRequest(SCENARIO);
     const full = scenario(SCENARIO).request.prefetch as Record<string, unknown>;
-    body.prefetch = { ...full, conditions: null, observations: { resourceType: 'OperationOutcome', issue: [] } };
+    body.prefetch = {
+      ...full,
+      conditions: null,
+      observations: { resourceType: 'OperationOutcome', issue: [] },
+    };
     delete body.prefetch.medicationRequests;
     const scope = nock(FHIR, auth)
-      .get('/Condition').query({ patient: 'pt-1' }).reply(200, searchset(data.conditions ?? []))
-      .get('/MedicationRequest').query(true).reply(200, searchset(data.medicationRequests ?? []))
-      .get('/Observation').query(true).reply(200, searchset(data.observations ?? []))
+      .get('/Condition')
+      .query({ patient: 'pt-1' })
+      .reply(200, searchset(data.conditions ?? []))
+      .get('/MedicationRequest')
+      .query(true)
+      .reply(200, searchset(data.medicationRequests ?? []))
+      .get('/Observation')
+      .query(true)
+      .reply(200, searchset(data.observations ?? []))
       // The scenario's statements and administrations are empty searchsets: with a server at hand they are asked again.
-      .get('/MedicationStatement').query(true).reply(200, searchset([]))
-      .get('/MedicationAdministration').query(true).reply(200, searchset([]))
-      .get('/Coverage').query(true).reply(200, searchset([]));
+      .get('/MedicationStatement')
+      .query(true)
+      .reply(200, searchset([]))
+      .get('/MedicationAdministration')
+      .query(true)
+      .reply(200, searchset([]))
+      .get('/Coverage')
+      .query(true)
+      .reply(200, searchset([]));
     const res = await request(app).post(url).send(body);
     expect(res.body.issue?.[0]?.diagnostics).toBeUndefined();
     expect(res.status).toBe(200);
@@ -94,12 +163,24 @@ describe('FHIR server fallback', () => {
   it('fetches an empty searchset again when a server is available, and trusts it when none is', async () => {
     const data = serverData(SCENARIO);
     const body = fallbackRequest(SCENARIO);
-    body.prefetch = { ...(scenario(SCENARIO).request.prefetch as object), conditions: searchset([]), coverage: searchset([]) };
+    body.prefetch = {
+      ...(scenario(SCENARIO).request.prefetch as object),
+      conditions: searchset([]),
+      coverage: searchset([]),
+    };
     const scope = nock(FHIR, auth)
-      .get('/Condition').query(true).reply(200, searchset(data.conditions ?? []))
-      .get('/MedicationStatement').query(true).reply(200, searchset([]))
-      .get('/MedicationAdministration').query(true).reply(200, searchset([]))
-      .get('/Coverage').query(true).reply(200, searchset([]));
+      .get('/Condition')
+      .query(true)
+      .reply(200, searchset(data.conditions ?? []))
+      .get('/MedicationStatement')
+      .query(true)
+      .reply(200, searchset([]))
+      .get('/MedicationAdministration')
+      .query(true)
+      .reply(200, searchset([]))
+      .get('/Coverage')
+      .query(true)
+      .reply(200, searchset([]));
     const res = await request(app).post(url).send(body).expect(200);
     expect(scope.isDone()).toBe(true);
     expect(res.body.cards[0].extension['prior-auth-criteria'].criteria[1].status).toBe('met');
@@ -115,8 +196,11 @@ describe('FHIR server fallback', () => {
     delete body.fhirAuthorization;
     const data = serverData(SCENARIO);
     const scope = nock(FHIR, { badheaders: ['authorization'] })
-      .get('/Patient/pt-1').reply(200, data.patient?.[0] ?? {})
-      .get(/.*/).times(6).reply(200, searchset([]));
+      .get('/Patient/pt-1')
+      .reply(200, data.patient?.[0] ?? {})
+      .get(/.*/)
+      .times(6)
+      .reply(200, searchset([]));
     const res = await request(app).post(url).send(body).expect(200);
     expect(scope.pendingMocks()).toEqual([]);
     expect(res.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('documentation-needed');
@@ -131,11 +215,16 @@ describe('412 when the data cannot be had', () => {
     delete body.prefetch;
     const res = await request(app).post(url).send(body).expect(412);
     expect(res.body.resourceType).toBe('OperationOutcome');
-    expect(res.body.issue[0].diagnostics).toMatch(/prefetch "patient" was not sent and the request has no fhirServer/);
+    expect(res.body.issue[0].diagnostics).toMatch(
+      /prefetch "patient" was not sent and the request has no fhirServer/,
+    );
   });
 
   it('the server is down', async () => {
-    nock(FHIR).get(/.*/).times(20).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    nock(FHIR)
+      .get(/.*/)
+      .times(20)
+      .replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
     const res = await request(app).post(url).send(fallbackRequest(SCENARIO)).expect(412);
     expect(res.body.issue[0].diagnostics).toMatch(/could not reach the FHIR server/);
   });
@@ -155,14 +244,23 @@ describe('412 when the data cannot be had', () => {
   });
 
   it('a next link that leaves the server is not followed', async () => {
-    nock(FHIR).get('/Patient/pt-1').reply(200, { resourceType: 'Patient', id: 'pt-1' })
-      .get(/.*/).times(20).reply(200, searchset([], 'https://evil.example.com/steal?page=2'));
+    nock(FHIR)
+      .get('/Patient/pt-1')
+      .reply(200, { resourceType: 'Patient', id: 'pt-1' })
+      .get(/.*/)
+      .times(20)
+      .reply(200, searchset([], 'https://evil.example.com/steal?page=2'));
     const res = await request(app).post(url).send(fallbackRequest(SCENARIO)).expect(412);
     expect(res.body.issue[0].diagnostics).toMatch(/next link leaves the FHIR server/);
   });
 
   it('the Patient is not on the server', async () => {
-    nock(FHIR).get('/Patient/pt-1').reply(404, { resourceType: 'OperationOutcome' }).get(/.*/).times(20).reply(200, searchset([]));
+    nock(FHIR)
+      .get('/Patient/pt-1')
+      .reply(404, { resourceType: 'OperationOutcome' })
+      .get(/.*/)
+      .times(20)
+      .reply(200, searchset([]));
     const res = await request(app).post(url).send(fallbackRequest(SCENARIO)).expect(412);
     expect(res.body.issue[0].diagnostics).toMatch(/Patient\/pt-1: not found on the FHIR server/);
   });
@@ -174,7 +272,9 @@ describe('allowed FHIR servers', () => {
   it('refuses to call a server that configuration does not allow (412), without calling it', async () => {
     const scope = nock(FHIR).get(/.*/).reply(200, {});
     const res = await request(app).post(url).send(fallbackRequest(SCENARIO)).expect(412);
-    expect(res.body.issue[0].diagnostics).toMatch(/not allowed by this service \(ALLOWED_FHIR_SERVERS\)/);
+    expect(res.body.issue[0].diagnostics).toMatch(
+      /not allowed by this service \(ALLOWED_FHIR_SERVERS\)/,
+    );
     expect(scope.isDone()).toBe(false);
   });
 

@@ -18,18 +18,39 @@ export { escapeRegExp, example, examplePolicy, kit } from '../support';
 
 /** The defaults the service starts with (auth off), made quick for tests. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...readConfig({ AUTH: 'off', LOG_LEVEL: 'debug' }), fhirTimeoutMs: 2000, fhirMaxPages: 5, evaluationWorkers: 0, ...overrides };
+  return {
+    ...readConfig({ AUTH: 'off', LOG_LEVEL: 'debug' }),
+    fhirTimeoutMs: 2000,
+    fhirMaxPages: 5,
+    evaluationWorkers: 0,
+    ...overrides,
+  };
 }
 
 /** The order-sign dependencies main builds, from a config (evaluation in process unless given). */
-export function orderSignDeps(config: Config, from: Content, log: AppDeps['log'], evaluate?: Evaluate, now: Clock = () => NOW): OrderSignDeps {
+export function orderSignDeps(
+  config: Config,
+  from: Content,
+  log: AppDeps['log'],
+  evaluate?: Evaluate,
+  now: Clock = () => NOW,
+): OrderSignDeps {
   const { limits } = config;
   return {
     service: from.service,
     policies: from.policies,
     evaluator: () => evaluate ?? from.engine.evaluator.evaluate,
-    gather: { allowedFhirServers: config.allowedFhirServers, timeoutMs: config.fhirTimeoutMs, maxPages: config.fhirMaxPages, maxResponseBytes: limits.fhirMaxResponseBytes, maxResources: limits.fhirMaxResources },
-    limits: { maxDraftOrders: limits.maxDraftOrders, maxPrefetchResources: limits.maxPrefetchResources },
+    gather: {
+      allowedFhirServers: config.allowedFhirServers,
+      timeoutMs: config.fhirTimeoutMs,
+      maxPages: config.fhirMaxPages,
+      maxResponseBytes: limits.fhirMaxResponseBytes,
+      maxResources: limits.fhirMaxResources,
+    },
+    limits: {
+      maxDraftOrders: limits.maxDraftOrders,
+      maxPrefetchResources: limits.maxPrefetchResources,
+    },
     log,
     now,
   };
@@ -55,15 +76,26 @@ export interface TestAppOptions {
 export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): TestApp {
   const loaded = content();
   const logs: string[] = [];
-  const feedbackFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-feedback-')), 'feedback.jsonl');
+  const feedbackFile = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'pa-feedback-')),
+    'feedback.jsonl',
+  );
   const config = testConfig({ feedbackLog: feedbackFile, ...overrides });
   const log = options.log ?? createLogger('debug', (l) => logs.push(l));
   const now = options.now ?? (() => NOW);
   const metrics = new Metrics();
   const deps = { ...orderSignDeps(config, loaded, log, options.evaluate, now), metrics };
-  const registry = new ServiceRegistry([{ definition: loaded.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) }]);
+  const registry = new ServiceRegistry([
+    { definition: loaded.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) },
+  ]);
   const app = createApp({
-    registry, policies: loaded.policies, config, log, metrics, feedback: new FileFeedbackStore(feedbackFile), now,
+    registry,
+    policies: loaded.policies,
+    config,
+    log,
+    metrics,
+    feedback: new FileFeedbackStore(feedbackFile),
+    now,
     ...(options.routers ? { routers: options.routers } : {}),
   });
   return { app, logs, feedbackFile, content: loaded, url: `/cds-services/${loaded.service.id}` };

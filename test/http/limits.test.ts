@@ -5,7 +5,10 @@ import request from 'supertest';
 import { clone, example, scenario, testApp, testConfig } from './helpers';
 
 const SCENARIO = example('myelomaMet');
-const limits = (over: Partial<ReturnType<typeof testConfig>['limits']>) => ({ ...testConfig().limits, ...over });
+const limits = (over: Partial<ReturnType<typeof testConfig>['limits']>) => ({
+  ...testConfig().limits,
+  ...over,
+});
 
 describe('request limits', () => {
   const { app, url } = testApp({ limits: limits({ maxDraftOrders: 3, maxPrefetchResources: 40 }) });
@@ -13,16 +16,22 @@ describe('request limits', () => {
   it('more draft orders than MAX_DRAFT_ORDERS → 400', async () => {
     const body: any = clone(scenario(SCENARIO).request);
     const order = body.context.draftOrders.entry[0];
-    body.context.draftOrders.entry = [0, 1, 2, 3].map((i) => ({ resource: { ...order.resource, id: `d${i}` } }));
+    body.context.draftOrders.entry = [0, 1, 2, 3].map((i) => ({
+      resource: { ...order.resource, id: `d${i}` },
+    }));
     const res = await request(app).post(url).send(body).expect(400);
     expect(res.body.issue[0].diagnostics).toMatch(/more than 3 entries \(MAX_DRAFT_ORDERS\)/);
   });
 
   it('more prefetch resources than MAX_PREFETCH_RESOURCES → 400', async () => {
     const body: any = clone(scenario(SCENARIO).request);
-    body.prefetch.observations.entry = Array.from({ length: 41 }, (_, i) => ({ resource: { resourceType: 'Observation', id: `o${i}`, status: 'final', code: { text: 'x' } } }));
+    body.prefetch.observations.entry = Array.from({ length: 41 }, (_, i) => ({
+      resource: { resourceType: 'Observation', id: `o${i}`, status: 'final', code: { text: 'x' } },
+    }));
     const res = await request(app).post(url).send(body).expect(400);
-    expect(res.body.issue[0].diagnostics).toMatch(/more than 40 resources \(MAX_PREFETCH_RESOURCES\)/);
+    expect(res.body.issue[0].diagnostics).toMatch(
+      /more than 40 resources \(MAX_PREFETCH_RESOURCES\)/,
+    );
   });
 });
 
@@ -54,7 +63,10 @@ describe('concurrency', () => {
   const FHIR = 'https://slow.example.org/fhir';
   let server: Server;
   let base: string;
-  const { app, url } = testApp({ fhirTimeoutMs: 3000, limits: limits({ maxConcurrent: 1, maxQueue: 1 }) });
+  const { app, url } = testApp({
+    fhirTimeoutMs: 3000,
+    limits: limits({ maxConcurrent: 1, maxQueue: 1 }),
+  });
 
   beforeAll(async () => {
     nock.disableNetConnect();
@@ -78,7 +90,12 @@ describe('concurrency', () => {
     slow.fhirServer = FHIR;
     const conditions = (scenario(SCENARIO).request.prefetch as any).conditions;
     nock(FHIR).get('/Condition').query(true).times(2).delay(600).reply(200, conditions);
-    const send = () => fetch(`${base}${url}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slow) });
+    const send = () =>
+      fetch(`${base}${url}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(slow),
+      });
     const first = send();
     await new Promise((r) => setTimeout(r, 100));
     const second = send();
@@ -88,6 +105,8 @@ describe('concurrency', () => {
     expect(third.headers.get('retry-after')).toBe('1');
     const [a, b] = await Promise.all([first, second]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    expect(((await a.json()) as any).cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+    expect(((await a.json()) as any).cards[0].extension['prior-auth-criteria'].outcome).toBe(
+      'criteria-met',
+    );
   });
 });

@@ -6,10 +6,21 @@ import { clone, example, scenario, testApp, testConfig } from './helpers';
  * A bounded local load test: many concurrent order-sign requests through a small evaluation pool;
  * every request gets exactly one answer, the right one for its patient, and one log line.
  */
-const FILES = (['myelomaMet', 'myelomaNotMet', 'myelomaStaleEcog', 'allMet', 'allNotMetDlbcl', 'allUnknownCd19'] as const).map(example);
+const FILES = (
+  [
+    'myelomaMet',
+    'myelomaNotMet',
+    'myelomaStaleEcog',
+    'allMet',
+    'allNotMetDlbcl',
+    'allUnknownCd19',
+  ] as const
+).map(example);
 const REQUESTS = 90;
 
-const { app, url, logs } = testApp({ limits: { ...testConfig().limits, maxConcurrent: 4, maxQueue: REQUESTS } });
+const { app, url, logs } = testApp({
+  limits: { ...testConfig().limits, maxConcurrent: 4, maxQueue: REQUESTS },
+});
 let server: Server;
 let base: string;
 
@@ -30,17 +41,25 @@ it(`answers ${REQUESTS} concurrent requests once each, correctly`, async () => {
   });
   const answers = await Promise.all(
     jobs.map(async (j) => {
-      const res = await fetch(`${base}${url}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(j.body) });
+      const res = await fetch(`${base}${url}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(j.body),
+      });
       return { j, status: res.status, body: (await res.json()) as any };
     }),
   );
   expect(answers).toHaveLength(REQUESTS);
   for (const a of answers) {
     expect(a.status).toBe(200);
-    const ext = a.body.cards.map((c: any) => c.extension['prior-auth-criteria']).find((e: any) => e.policy === a.j.expected.policy);
+    const ext = a.body.cards
+      .map((c: any) => c.extension['prior-auth-criteria'])
+      .find((e: any) => e.policy === a.j.expected.policy);
     expect(ext.outcome).toBe(a.j.expected.outcome);
   }
-  const lines = logs.filter((l) => /"event":"order-sign"/.test(l)).map((l) => JSON.parse(l).hookInstance as string);
+  const lines = logs
+    .filter((l) => /"event":"order-sign"/.test(l))
+    .map((l) => JSON.parse(l).hookInstance as string);
   const load = lines.filter((h) => h.startsWith('load-'));
   expect(load).toHaveLength(REQUESTS);
   expect(new Set(load).size).toBe(REQUESTS);

@@ -17,10 +17,20 @@ describe('operations endpoints and headers', () => {
     await request(app).post(url).send({}).expect(400);
     const res = await request(app).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
-    expect(res.text).toMatch(/cds_http_requests_total\{route="\/cds-services\/:id",status="200"\} 1/);
-    expect(res.text).toMatch(/cds_http_requests_total\{route="\/cds-services\/:id",status="400"\} 1/);
-    expect(res.text).toMatch(/cds_http_request_duration_seconds_bucket\{le="0.5",route="\/cds-services\/:id",status="200"\} 1/);
-    expect(res.text).toMatch(new RegExp(`cds_policy_outcomes_total\\{policy="${escapeRegExp(s.expected.policy)}",outcome="criteria-met"\\} 1`));
+    expect(res.text).toMatch(
+      /cds_http_requests_total\{route="\/cds-services\/:id",status="200"\} 1/,
+    );
+    expect(res.text).toMatch(
+      /cds_http_requests_total\{route="\/cds-services\/:id",status="400"\} 1/,
+    );
+    expect(res.text).toMatch(
+      /cds_http_request_duration_seconds_bucket\{le="0.5",route="\/cds-services\/:id",status="200"\} 1/,
+    );
+    expect(res.text).toMatch(
+      new RegExp(
+        `cds_policy_outcomes_total\\{policy="${escapeRegExp(s.expected.policy)}",outcome="criteria-met"\\} 1`,
+      ),
+    );
     expect(res.text).toMatch(/# TYPE cds_fhir_request_duration_seconds histogram/);
   });
 
@@ -36,7 +46,14 @@ describe('operations endpoints and headers', () => {
 
   it('writes one structured log line per order-sign request with hookInstance, policies, outcome counts and duration', () => {
     const line = t.logs.map((l) => JSON.parse(l)).find((l) => l.event === 'order-sign');
-    expect(line).toMatchObject({ level: 'info', hookInstance: expect.any(String), policies: [`${s.expected.policy}:criteria-met`], outcomes: { 'criteria-met': 1 }, cards: 1, ms: expect.any(Number) });
+    expect(line).toMatchObject({
+      level: 'info',
+      hookInstance: expect.any(String),
+      policies: [`${s.expected.policy}:criteria-met`],
+      outcomes: { 'criteria-met': 1 },
+      cards: 1,
+      ms: expect.any(Number),
+    });
     expect(JSON.stringify(line)).not.toMatch(/pt-1|birthDate/);
   });
 });

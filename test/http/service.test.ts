@@ -3,13 +3,25 @@ import r4 from 'fhirpath/fhir-context/r4';
 import request from 'supertest';
 import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
 import type { Evaluate } from '../../src/engine/evaluator';
-import { clone, content, escapeRegExp, example, examplePolicy, NOW, scenario, testApp } from './helpers';
+import {
+  clone,
+  content,
+  escapeRegExp,
+  example,
+  examplePolicy,
+  NOW,
+  scenario,
+  testApp,
+} from './helpers';
 
 const ELREXFIO = example('myelomaMet');
 const BLINCYTO = example('allMet');
 
 describe('discovery', () => {
-  const { app, content: { service } } = testApp();
+  const {
+    app,
+    content: { service },
+  } = testApp();
 
   it('lists one order-sign service covering both policies, with prefetch templates', async () => {
     const res = await request(app).get('/cds-services').expect(200).expect('Content-Type', /json/);
@@ -21,7 +33,14 @@ describe('discovery', () => {
     expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
     expect(s.prefetch.coverage).toBe('Coverage?patient={{context.patientId}}&status=active');
     expect(s.prefetch.observations).toMatch(/code=http:\/\/loinc\.org\|89247-1/);
-    for (const key of ['conditions', 'medicationRequests', 'medicationStatements', 'medicationAdministrations', 'labObservations', 'carePlans']) {
+    for (const key of [
+      'conditions',
+      'medicationRequests',
+      'medicationStatements',
+      'medicationAdministrations',
+      'labObservations',
+      'carePlans',
+    ]) {
       expect(s.prefetch[key]).toMatch(/\{\{context\.patientId\}\}/);
     }
   });
@@ -60,19 +79,39 @@ describe('order-sign cards', () => {
     expect(card.summary).toMatch(new RegExp(escapeRegExp(document.number)));
     expect(card.indicator).toBe('info');
     expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(card.source.label).toMatch(new RegExp(`^${escapeRegExp(document.number)} Medical Drug Clinical Criteria: Elrexfio`));
+    expect(card.source.label).toMatch(
+      new RegExp(`^${escapeRegExp(document.number)} Medical Drug Clinical Criteria: Elrexfio`),
+    );
     expect(card.source.label).toMatch(/2025-12-22/);
     expect(card.source.topic).toMatchObject({ code: 'coverage-info' });
-    expect(card.links[0]).toMatchObject({ type: 'absolute', url: expect.stringMatching(new RegExp(`/policies/${escapeRegExp(id)}$`)) });
+    expect(card.links[0]).toMatchObject({
+      type: 'absolute',
+      url: expect.stringMatching(new RegExp(`/policies/${escapeRegExp(id)}$`)),
+    });
     expect(card.detail).toMatch(/\*\*III\. MET\*\*/);
     expect(card.detail).toMatch(/Evidence: Observation\/ecog-1/);
     expect(card.extension['prior-auth-criteria']).toEqual({
       policy: s.expected.policy,
       outcome: 'criteria-met',
       criteria: [
-        { id: 'I', status: 'not-met', text: 'Individual is under 19 years of age', evidence: ['Patient/pt-1'] },
-        { id: 'II', status: 'met', text: expect.stringMatching(/relapsed or refractory multiple myeloma/), evidence: ['Condition/mm-1'] },
-        { id: 'III', status: 'met', text: expect.any(String), evidence: expect.arrayContaining(['MedicationRequest/l2-daratumumab']) },
+        {
+          id: 'I',
+          status: 'not-met',
+          text: 'Individual is under 19 years of age',
+          evidence: ['Patient/pt-1'],
+        },
+        {
+          id: 'II',
+          status: 'met',
+          text: expect.stringMatching(/relapsed or refractory multiple myeloma/),
+          evidence: ['Condition/mm-1'],
+        },
+        {
+          id: 'III',
+          status: 'met',
+          text: expect.any(String),
+          evidence: expect.arrayContaining(['MedicationRequest/l2-daratumumab']),
+        },
         { id: 'IV', status: 'met', text: expect.any(String), evidence: ['Observation/ecog-1'] },
       ],
     });
@@ -95,19 +134,44 @@ describe('order-sign cards', () => {
     const b = scenario(BLINCYTO).request;
     const body = clone(e);
     const blincytoOrder = b.context.draftOrders.entry![0]!.resource;
-    const otherDrug = { resourceType: 'MedicationRequest', id: 'draft-aspirin', status: 'draft', intent: 'order', subject: { reference: 'Patient/pt-1' }, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1191' }], text: 'aspirin' } };
-    body.context.draftOrders.entry!.push({ resource: blincytoOrder! }, { resource: otherDrug as never });
+    const otherDrug = {
+      resourceType: 'MedicationRequest',
+      id: 'draft-aspirin',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: 'Patient/pt-1' },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1191' }],
+        text: 'aspirin',
+      },
+    };
+    body.context.draftOrders.entry!.push(
+      { resource: blincytoOrder! },
+      { resource: otherDrug as never },
+    );
     body.prefetch = { ...b.prefetch, ...e.prefetch };
     const res = await request(app).post(url).send(body).expect(200);
-    const policies = res.body.cards.map((c: any) => c.extension['prior-auth-criteria'].policy).sort();
-    const expected = [scenario(BLINCYTO).expected.policy, scenario(ELREXFIO).expected.policy].sort();
+    const policies = res.body.cards
+      .map((c: any) => c.extension['prior-auth-criteria'].policy)
+      .sort();
+    const expected = [
+      scenario(BLINCYTO).expected.policy,
+      scenario(ELREXFIO).expected.policy,
+    ].sort();
     expect(new Set(expected).size).toBe(2);
     expect(policies).toEqual(expected);
   });
 
   it('returns no cards and gathers no data when no draft order is for a policy drug', async () => {
     const body = clone(scenario(ELREXFIO).request);
-    body.context.draftOrders.entry![0]!.resource = { resourceType: 'MedicationRequest', id: 'x', status: 'draft', intent: 'order', subject: { reference: 'Patient/pt-1' }, medicationCodeableConcept: { text: 'metformin 500 mg' } } as never;
+    body.context.draftOrders.entry![0]!.resource = {
+      resourceType: 'MedicationRequest',
+      id: 'x',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: 'Patient/pt-1' },
+      medicationCodeableConcept: { text: 'metformin 500 mg' },
+    } as never;
     body.prefetch = {};
     const res = await request(app).post(url).send(body).expect(200);
     expect(res.body).toEqual({ cards: [], systemActions: [] });
@@ -115,7 +179,9 @@ describe('order-sign cards', () => {
 
   it('says in the card when the drug was recognised by name only', async () => {
     const body = clone(scenario(ELREXFIO).request);
-    (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept = { text: 'elranatamab-bcmm 76 mg SC' };
+    (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept = {
+      text: 'elranatamab-bcmm 76 mg SC',
+    };
     const res = await request(app).post(url).send(body).expect(200);
     expect(res.body.cards[0].detail).toMatch(/recognised by the drug name only/);
     expect(res.body.cards[0].summary).toMatch(/^elranatamab-bcmm 76 mg SC:/);
@@ -133,13 +199,17 @@ describe('order-sign cards', () => {
     failing = content().policies.find((p) => p.definition.id === fails.id)!.program.name;
     try {
       const res = await request(app).post(url).send(body).expect(200);
-      const byPolicy = Object.fromEntries(res.body.cards.map((c: any) => [c.extension['prior-auth-criteria'].policy, c]));
+      const byPolicy = Object.fromEntries(
+        res.body.cards.map((c: any) => [c.extension['prior-auth-criteria'].policy, c]),
+      );
       expect(byPolicy[works.id].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
       const failed = byPolicy[fails.id];
       expect(failed.indicator).toBe('warning');
       expect(failed.summary).toMatch(/could not be completed/);
       expect(failed.extension['prior-auth-criteria'].outcome).toBe('error');
-      expect(failed.extension['prior-auth-criteria'].criteria.map((c: any) => c.id)).toEqual(fails.criteria);
+      expect(failed.extension['prior-auth-criteria'].criteria.map((c: any) => c.id)).toEqual(
+        fails.criteria,
+      );
       expect(JSON.stringify(res.body)).not.toMatch(/boom/);
       expect(logs.some((l) => /policy-evaluation-failed/.test(l) && /boom/.test(l))).toBe(true);
     } finally {
@@ -150,7 +220,13 @@ describe('order-sign cards', () => {
 
 describe('Da Vinci CRD coverage information', () => {
   const { app, url } = testApp();
-  const coverage = { resourceType: 'Coverage', id: 'cov-1', status: 'active', beneficiary: { reference: 'Patient/pt-1' }, payor: [{ display: 'Example Health Plan' }] };
+  const coverage = {
+    resourceType: 'Coverage',
+    id: 'cov-1',
+    status: 'active',
+    beneficiary: { reference: 'Patient/pt-1' },
+    payor: [{ display: 'Example Health Plan' }],
+  };
   // The extension's invariants as published in CRD 2.0.1 (crd-ci-q1..q5).
   const INVARIANTS = [
     "extension.where(url='questionnaire' or url='response').exists() implies (extension.where(url = 'doc-needed').exists() and extension.where(url = 'doc-needed').all(value != 'no-doc'))",
@@ -163,44 +239,78 @@ describe('Da Vinci CRD coverage information', () => {
   /** Invariants that evaluate to false (an empty result, as for "{} implies x", is not a failure). */
   function violations(ext: unknown): string[] {
     return INVARIANTS.filter((inv) => {
-      const out = fhirpath.evaluate(ext, { base: 'Extension', expression: inv }, undefined, r4 as never) as unknown[];
+      const out = fhirpath.evaluate(
+        ext,
+        { base: 'Extension', expression: inv },
+        undefined,
+        r4 as never,
+      ) as unknown[];
       return out.length === 1 && out[0] === false;
     });
   }
 
   it('checks the invariants for real: a broken annotation fails them', () => {
-    const broken = { url: 'x', extension: [{ url: 'covered', valueCode: 'covered' }, { url: 'info-needed', valueCode: 'performer' }] };
+    const broken = {
+      url: 'x',
+      extension: [
+        { url: 'covered', valueCode: 'covered' },
+        { url: 'info-needed', valueCode: 'performer' },
+      ],
+    };
     expect(violations(broken)).toHaveLength(2);
   });
 
   function withCoverage(file: string) {
     const body = clone(scenario(file).request);
-    body.prefetch = { ...body.prefetch, coverage: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: coverage }] } };
+    body.prefetch = {
+      ...body.prefetch,
+      coverage: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: coverage }] },
+    };
     return body;
   }
 
   it.each([
-    [ELREXFIO, 'criteria-met', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical', 'doc-purpose': 'withpa' }],
-    [example('myelomaStaleEcog'), 'documentation-needed', { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' }],
+    [
+      ELREXFIO,
+      'criteria-met',
+      {
+        covered: 'covered',
+        'pa-needed': 'auth-needed',
+        'doc-needed': 'clinical',
+        'doc-purpose': 'withpa',
+      },
+    ],
+    [
+      example('myelomaStaleEcog'),
+      'documentation-needed',
+      { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' },
+    ],
     [example('myelomaNotMet'), 'criteria-not-met', { covered: 'not-covered' }],
-  ])('annotates the draft order for %s (%s) with a valid coverage-information extension', async (file, _outcome, expected) => {
-    const body = withCoverage(file);
-    const draft = body.context.draftOrders.entry![0]!.resource as any;
-    const res = await request(app).post(url).send(body).expect(200);
-    expect(res.body.systemActions).toHaveLength(1);
-    const action = res.body.systemActions[0];
-    expect(action.type).toBe('update');
-    expect(action.resource.id).toBe(draft.id);
-    expect(action.resource.medicationCodeableConcept).toEqual(draft.medicationCodeableConcept);
-    const ext = action.resource.extension.find((x: any) => x.url === 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information');
-    const value = (u: string) => ext.extension.find((x: any) => x.url === u);
-    expect(value('coverage').valueReference.reference).toBe('Coverage/cov-1');
-    expect(value('date').valueDate).toBe(NOW.toISOString().slice(0, 10));
-    expect(value('coverage-assertion-id').valueString).toMatch(/\S/);
-    for (const [k, v] of Object.entries(expected)) expect(value(k).valueCode).toBe(v);
-    if (expected.covered === 'not-covered') expect(value('pa-needed')).toBeUndefined();
-    expect(violations(ext)).toEqual([]);
-  });
+  ])(
+    'annotates the draft order for %s (%s) with a valid coverage-information extension',
+    async (file, _outcome, expected) => {
+      const body = withCoverage(file);
+      const draft = body.context.draftOrders.entry![0]!.resource as any;
+      const res = await request(app).post(url).send(body).expect(200);
+      expect(res.body.systemActions).toHaveLength(1);
+      const action = res.body.systemActions[0];
+      expect(action.type).toBe('update');
+      expect(action.resource.id).toBe(draft.id);
+      expect(action.resource.medicationCodeableConcept).toEqual(draft.medicationCodeableConcept);
+      const ext = action.resource.extension.find(
+        (x: any) =>
+          x.url ===
+          'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information',
+      );
+      const value = (u: string) => ext.extension.find((x: any) => x.url === u);
+      expect(value('coverage').valueReference.reference).toBe('Coverage/cov-1');
+      expect(value('date').valueDate).toBe(NOW.toISOString().slice(0, 10));
+      expect(value('coverage-assertion-id').valueString).toMatch(/\S/);
+      for (const [k, v] of Object.entries(expected)) expect(value(k).valueCode).toBe(v);
+      if (expected.covered === 'not-covered') expect(value('pa-needed')).toBeUndefined();
+      expect(violations(ext)).toEqual([]);
+    },
+  );
 
   it('leaves coverage information out when davinci-crd.configuration turns it off', async () => {
     const body: any = withCoverage(ELREXFIO);
@@ -217,24 +327,59 @@ describe('feedback', () => {
   it('stores valid feedback where a restart finds it', async () => {
     const body = {
       feedback: [
-        { card: '9368d37b-283f-44a0-93ea-547cebab93ed', outcome: 'overridden', overrideReason: { reason: { code: 'patient-documented', system: 'http://example.org/reasons', display: 'Documented elsewhere' }, userComment: 'ECOG in paper chart' }, outcomeTimestamp: '2026-06-15T12:01:00Z' },
-        { card: 'c4e5e1bb-7f2d-4b8a-9d0e-1d8c9c1d2e3f', outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:02:00Z' },
+        {
+          card: '9368d37b-283f-44a0-93ea-547cebab93ed',
+          outcome: 'overridden',
+          overrideReason: {
+            reason: {
+              code: 'patient-documented',
+              system: 'http://example.org/reasons',
+              display: 'Documented elsewhere',
+            },
+            userComment: 'ECOG in paper chart',
+          },
+          outcomeTimestamp: '2026-06-15T12:01:00Z',
+        },
+        {
+          card: 'c4e5e1bb-7f2d-4b8a-9d0e-1d8c9c1d2e3f',
+          outcome: 'accepted',
+          outcomeTimestamp: '2026-06-15T12:02:00Z',
+        },
       ],
     };
     await request(app).post(`${url}/feedback`).send(body).expect(200);
     const stored = await new FileFeedbackStore(feedbackFile).readAll();
     expect(stored).toHaveLength(2);
-    expect(stored[0]).toMatchObject({ card: '9368d37b-283f-44a0-93ea-547cebab93ed', outcome: 'overridden', overrideReason: { userComment: 'ECOG in paper chart' } });
+    expect(stored[0]).toMatchObject({
+      card: '9368d37b-283f-44a0-93ea-547cebab93ed',
+      outcome: 'overridden',
+      overrideReason: { userComment: 'ECOG in paper chart' },
+    });
     expect(stored[1]).toMatchObject({ outcome: 'accepted', receivedAt: NOW.toISOString() });
   });
 
   it.each([
     [{}, /feedback must be a non-empty array/],
     [{ feedback: [] }, /non-empty array/],
-    [{ feedback: [{ card: 'x', outcome: 'maybe', outcomeTimestamp: '2026-06-15T12:00:00Z' }] }, /outcome must be "accepted" or "overridden"/],
+    [
+      { feedback: [{ card: 'x', outcome: 'maybe', outcomeTimestamp: '2026-06-15T12:00:00Z' }] },
+      /outcome must be "accepted" or "overridden"/,
+    ],
     [{ feedback: [{ card: 'x', outcome: 'accepted' }] }, /outcomeTimestamp/],
     [{ feedback: [{ outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:00:00Z' }] }, /card/],
-    [{ feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:00:00Z', overrideReason: { userComment: 'no' } }] }, /overrideReason is only for an overridden card/],
+    [
+      {
+        feedback: [
+          {
+            card: 'x',
+            outcome: 'accepted',
+            outcomeTimestamp: '2026-06-15T12:00:00Z',
+            overrideReason: { userComment: 'no' },
+          },
+        ],
+      },
+      /overrideReason is only for an overridden card/,
+    ],
   ])('rejects %j with 400', async (body, message) => {
     const res = await request(app).post(`${url}/feedback`).send(body).expect(400);
     expect(res.body.issue[0].diagnostics).toMatch(message);

@@ -12,14 +12,23 @@ import { content, kit, PATIENTS } from '../support';
 
 /** Statuses a data rule can never produce (see cql/README.md), per policy and criterion, with the reason: test/patients/kit.json. */
 const IMPOSSIBLE: Record<string, Record<string, string[]>> = Object.fromEntries(
-  kit().policies.map((p) => [p.id, Object.fromEntries(Object.entries(p.impossible).map(([id, rule]) => [id, rule.statuses]))]),
+  kit().policies.map((p) => [
+    p.id,
+    Object.fromEntries(Object.entries(p.impossible).map(([id, rule]) => [id, rule.statuses])),
+  ]),
 );
 
 const runtime = content();
 
 describe('test kit exceptions (test/patients/kit.json)', () => {
-  it.each(kit().policies.flatMap((p) => Object.entries(p.impossible).map(([id, rule]) => [p.id, id, rule] as const)))('%s %s names a loaded policy and criterion, and says why', (policy, id, rule) => {
-    expect(runtime.policies.find((p) => p.definition.id === policy)?.definition.criteria).toContain(id);
+  it.each(
+    kit().policies.flatMap((p) =>
+      Object.entries(p.impossible).map(([id, rule]) => [p.id, id, rule] as const),
+    ),
+  )('%s %s names a loaded policy and criterion, and says why', (policy, id, rule) => {
+    expect(runtime.policies.find((p) => p.definition.id === policy)?.definition.criteria).toContain(
+      id,
+    );
     expect(rule.statuses.length).toBeGreaterThan(0);
     expect(rule.reason).toMatch(/\S/);
   });
@@ -34,12 +43,18 @@ describe.each(runtime.policies.map((p) => p.definition))('test kit for $id', (de
 
   it('covers every outcome of the formula', () => {
     const outcomes = new Set(scenarios.map((s) => s.expected.outcome));
-    expect([...outcomes].sort()).toEqual(['criteria-met', 'criteria-not-met', 'documentation-needed']);
+    expect([...outcomes].sort()).toEqual([
+      'criteria-met',
+      'criteria-not-met',
+      'documentation-needed',
+    ]);
   });
 
   it.each(definition.criteria)('covers criterion %s as met, not met and unknown', (id) => {
     const seen = new Set(scenarios.map((s) => s.expected.criteria[id]).filter(Boolean));
-    const expected = ['met', 'not-met', 'unknown'].filter((st) => !IMPOSSIBLE[definition.id]?.[id]?.includes(st));
+    const expected = ['met', 'not-met', 'unknown'].filter(
+      (st) => !IMPOSSIBLE[definition.id]?.[id]?.includes(st),
+    );
     expect([...seen].sort()).toEqual(expected.sort());
   });
 

@@ -15,16 +15,26 @@ import { allScenarioFiles, content, evaluateInProcess, NOW, scenario } from '../
  * pruning, and the PolicyResults must be identical.
  */
 const shipped = content();
-const flagged = shipped.policies.filter((p) => p.definition.medicationsOnlyThroughValueSets === true);
+const flagged = shipped.policies.filter(
+  (p) => p.definition.medicationsOnlyThroughValueSets === true,
+);
 const files = allScenarioFiles();
 
 /** The policy with a program that reads every medication record. */
 function unpruned(policy: Policy): Policy {
-  return { ...policy, program: shipped.engine.program(policy.definition.library.name, { medicationsOnlyThroughValueSets: false }) };
+  return {
+    ...policy,
+    program: shipped.engine.program(policy.definition.library.name, {
+      medicationsOnlyThroughValueSets: false,
+    }),
+  };
 }
 
 /** The shipped content with every policy unpruned. */
-const withoutPruning: Content = { ...shipped, policies: shipped.policies.map((p) => (flagged.includes(p) ? unpruned(p) : p)) };
+const withoutPruning: Content = {
+  ...shipped,
+  policies: shipped.policies.map((p) => (flagged.includes(p) ? unpruned(p) : p)),
+};
 
 /** What an evaluation concluded, or the error that stopped it. */
 function outcomeOf(e: Evaluation): unknown {
@@ -35,13 +45,20 @@ function outcomeOf(e: Evaluation): unknown {
  * Every draft order of a scenario evaluated against `policy`, whichever policy the scenario is
  * for, over the record the service gathers for the scenario's request (its prefetch).
  */
-async function evaluateOn(policy: Policy, file: string): Promise<{ bundle: Bundle; evaluations: Evaluation[] }> {
+async function evaluateOn(
+  policy: Policy,
+  file: string,
+): Promise<{ bundle: Bundle; evaluations: Evaluation[] }> {
   const deps = inProcessDeps(shipped, NOW);
   const request = parseOrderSignRequest(scenario(file).request, shipped.service, deps.limits);
   const { orders, matches: selected } = select(request, shipped.policies);
   const data = await gather(deps, request, selected, LOCAL_CALL);
   const matches = orders.map((order) => ({ policy, order, matchedBy: 'code' as const }));
-  const evaluations = await evaluateMatches(deps.evaluator(), matches, orders, { patientId: request.context.patientId, bundle: data.bundle, now: NOW });
+  const evaluations = await evaluateMatches(deps.evaluator(), matches, orders, {
+    patientId: request.context.patientId,
+    bundle: data.bundle,
+    now: NOW,
+  });
   return { bundle: data.bundle, evaluations };
 }
 
@@ -62,31 +79,37 @@ describe('pruning medication records outside the value sets', () => {
 
   it.each(files)('changes no result of the service for %s', async (file) => {
     const { request } = scenario(file);
-    expect(await evaluateInProcess(request, NOW, withoutPruning)).toEqual(await evaluateInProcess(request, NOW, shipped));
+    expect(await evaluateInProcess(request, NOW, withoutPruning)).toEqual(
+      await evaluateInProcess(request, NOW, shipped),
+    );
   });
 
-  describe.each(flagged.map((p) => [p.definition.id, p] as const))('%s, evaluated on every scenario of the kit', (_id, policy) => {
-    it.each(files)('%s: the same PolicyResults with and without pruning', async (file) => {
-      const { bundle, evaluations } = await evaluateOn(policy, file);
-      const other = unpruned(policy);
-      const again = await evaluateMatches(
-        shipped.engine.evaluator.evaluate,
-        evaluations.map((e) => ({ ...e.match, policy: other })),
-        evaluations.map((e) => e.match.order),
-        { patientId: scenario(file).request.context.patientId, bundle, now: NOW },
-      );
-      expect(evaluations.length).toBeGreaterThan(0);
-      expect(again.map(outcomeOf)).toEqual(evaluations.map(outcomeOf));
-    });
+  describe.each(flagged.map((p) => [p.definition.id, p] as const))(
+    '%s, evaluated on every scenario of the kit',
+    (_id, policy) => {
+      it.each(files)('%s: the same PolicyResults with and without pruning', async (file) => {
+        const { bundle, evaluations } = await evaluateOn(policy, file);
+        const other = unpruned(policy);
+        const again = await evaluateMatches(
+          shipped.engine.evaluator.evaluate,
+          evaluations.map((e) => ({ ...e.match, policy: other })),
+          evaluations.map((e) => e.match.order),
+          { patientId: scenario(file).request.context.patientId, bundle, now: NOW },
+        );
+        expect(evaluations.length).toBeGreaterThan(0);
+        expect(again.map(outcomeOf)).toEqual(evaluations.map(outcomeOf));
+      });
 
-    it('leaves records out in some scenario (so the comparison above is not vacuous)', async () => {
-      const other = unpruned(policy);
-      const removed: string[] = [];
-      for (const file of files) {
-        const { bundle } = await evaluateOn(policy, file);
-        if (readCount(policy.program, bundle) < readCount(other.program, bundle)) removed.push(file);
-      }
-      expect(removed.length).toBeGreaterThan(0);
-    });
-  });
+      it('leaves records out in some scenario (so the comparison above is not vacuous)', async () => {
+        const other = unpruned(policy);
+        const removed: string[] = [];
+        for (const file of files) {
+          const { bundle } = await evaluateOn(policy, file);
+          if (readCount(policy.program, bundle) < readCount(other.program, bundle))
+            removed.push(file);
+        }
+        expect(removed.length).toBeGreaterThan(0);
+      });
+    },
+  );
 });

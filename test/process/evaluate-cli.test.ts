@@ -12,14 +12,19 @@ const SCENARIO = path.join(PATIENTS, example('myelomaMet'));
 const POLICY = readScenario(SCENARIO, new Date()).expected.policy;
 
 function evaluate(...args: string[]) {
-  return spawnSync(process.execPath, [TSX, 'tools/evaluate.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  return spawnSync(process.execPath, [TSX, 'tools/evaluate.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
 }
 
 describe('npm run evaluate', () => {
   it('prints every criterion, its evidence and the outcome for a scenario file', () => {
     const run = evaluate(SCENARIO);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`${escapeRegExp(POLICY)} for MedicationRequest/draft-elrexfio`));
+    expect(run.stdout).toMatch(
+      new RegExp(`${escapeRegExp(POLICY)} for MedicationRequest/draft-elrexfio`),
+    );
     expect(run.stdout).toMatch(/I\s+NOT MET\s+Individual is under 19 years of age/);
     expect(run.stdout).toMatch(/III\s+MET\s+Individual has had at least four prior therapies/);
     expect(run.stdout).toMatch(/evidence: Observation\/ecog-1/);
@@ -29,16 +34,26 @@ describe('npm run evaluate', () => {
   it('evaluates a patient Bundle holding a draft MedicationRequest, as JSON', () => {
     const scenario = readScenario(SCENARIO, new Date());
     const entries = [
-      ...Object.values(scenario.request.prefetch ?? {}).flatMap((v: any) => (v.resourceType === 'Bundle' ? v.entry : [{ resource: v }])),
+      ...Object.values(scenario.request.prefetch ?? {}).flatMap((v: any) =>
+        v.resourceType === 'Bundle' ? v.entry : [{ resource: v }],
+      ),
       ...(scenario.request.context.draftOrders.entry ?? []),
     ];
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-cli-')), 'bundle.json');
-    fs.writeFileSync(file, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: entries }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: entries }),
+    );
     const run = evaluate(file, '--json');
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ policy: POLICY, outcome: 'criteria-met', order: 'MedicationRequest/draft-elrexfio', matchedBy: 'code' });
+    expect(out[0]).toMatchObject({
+      policy: POLICY,
+      outcome: 'criteria-met',
+      order: 'MedicationRequest/draft-elrexfio',
+      matchedBy: 'code',
+    });
     expect(out[0].criteria.map((c: any) => c.status)).toEqual(['not-met', 'met', 'met', 'met']);
   });
 
@@ -57,6 +72,14 @@ describe('npm run evaluate', () => {
     expect(missing.stderr).not.toMatch(/\n\s+at /);
     const policy = evaluate(SCENARIO, '--policy', 'CC-9999');
     expect(policy.status).toBe(2);
-    expect(policy.stderr).toMatch(new RegExp(`no policy CC-9999; known: ${escapeRegExp(kit().policies.map((p) => p.id).join(', '))}`));
+    expect(policy.stderr).toMatch(
+      new RegExp(
+        `no policy CC-9999; known: ${escapeRegExp(
+          kit()
+            .policies.map((p) => p.id)
+            .join(', '),
+        )}`,
+      ),
+    );
   });
 });

@@ -53,7 +53,15 @@ function freePort(): Promise<number> {
 }
 
 async function run(url: string, body: string, connections: number, duration: number) {
-  const result = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration, pipelining: 1 });
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration,
+    pipelining: 1,
+  });
   return {
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -73,7 +81,11 @@ function peakRssMb(pid: number): number {
 }
 
 /** The in-process lower bound: the service's own parse → select → gather → evaluate, no HTTP. */
-async function inProcessP50(request: ReturnType<typeof syntheticRequest>['request'], content: Content, now: Date): Promise<number> {
+async function inProcessP50(
+  request: ReturnType<typeof syntheticRequest>['request'],
+  content: Content,
+  now: Date,
+): Promise<number> {
   const deps = inProcessDeps(content, now);
   for (let i = 0; i < 20; i++) await evaluateOrderSign(deps, request, LOCAL_CALL);
   const samples: number[] = [];
@@ -94,13 +106,29 @@ async function startService(fhirBase: string, outDir: string, now: Date) {
   // tsx as a loader (not its CLI, which would add a wrapper process): the pid is the server's.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', AUTH: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUE: '1000', ALLOWED_FHIR_SERVERS: fhirBase, FEEDBACK_LOG: path.join(outDir, 'feedback.jsonl') },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      AUTH: 'off',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+      MAX_QUEUE: '1000',
+      ALLOWED_FHIR_SERVERS: fhirBase,
+      FEEDBACK_LOG: path.join(outDir, 'feedback.jsonl'),
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const first = JSON.stringify(syntheticRequest(Object.keys(BASE_SCENARIOS)[0] as string, 10, now).request);
+  const first = JSON.stringify(
+    syntheticRequest(Object.keys(BASE_SCENARIOS)[0] as string, 10, now).request,
+  );
   for (let i = 0; i < 600; i++) {
     try {
-      const res = await fetch(serviceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first });
+      const res = await fetch(serviceUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: first,
+      });
       if (res.status === 200) {
         await res.arrayBuffer();
         return { child, serviceUrl, coldStartMs: Math.round(performance.now() - started) };
@@ -115,23 +143,61 @@ async function startService(fhirBase: string, outDir: string, now: Date) {
 }
 
 /** The same patient (its own id) as a transaction for the FHIR server, and the request without prefetch. */
-function fhirFallback(request: ReturnType<typeof syntheticRequest>['request'], pid: string, fhirBase: string): { tx: Bundle; body: string } {
-  const own = JSON.parse(JSON.stringify(request).replaceAll('Patient/pt-1', `Patient/${pid}`).replaceAll('"pt-1"', `"${pid}"`));
+function fhirFallback(
+  request: ReturnType<typeof syntheticRequest>['request'],
+  pid: string,
+  fhirBase: string,
+): { tx: Bundle; body: string } {
+  const own = JSON.parse(
+    JSON.stringify(request)
+      .replaceAll('Patient/pt-1', `Patient/${pid}`)
+      .replaceAll('"pt-1"', `"${pid}"`),
+  );
   const tx: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [] };
   const seen = new Set<string>();
   for (const v of Object.values(own.prefetch as Record<string, Bundle | FhirResource | null>)) {
-    const resources = v?.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : v ? [v] : [];
+    const resources =
+      v?.resourceType === 'Bundle'
+        ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []))
+        : v
+          ? [v]
+          : [];
     for (const r of resources) {
       const rid = r.resourceType === 'Patient' ? pid : `${pid}-${r.id}`;
       if (seen.has(`${r.resourceType}/${rid}`)) continue;
       seen.add(`${r.resourceType}/${rid}`);
-      tx.entry!.push({ resource: { ...r, id: rid }, request: { method: 'PUT', url: `${r.resourceType}/${rid}` } });
+      tx.entry!.push({
+        resource: { ...r, id: rid },
+        request: { method: 'PUT', url: `${r.resourceType}/${rid}` },
+      });
     }
   }
   delete own.prefetch;
   own.fhirServer = fhirBase;
   own.fhirAuthorization = { access_token: 'bench-token', token_type: 'Bearer' };
   return { tx, body: JSON.stringify(own) };
+}
+
+/** Writes result.json and result.md and prints the table. */
+function writeResult(
+  outDir: string,
+  result: Parameters<typeof markdown>[0] & Record<string, unknown>,
+): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  const md = markdown(result);
+  fs.writeFileSync(path.join(outDir, 'result.md'), md);
+  console.log(md);
+}
+
+/** A local FHIR server (Medplum's router, in memory) for the fallback runs. */
+async function startFhirServer() {
+  const fhir = createDemoFhirServer();
+  const fhirApp = express();
+  fhirApp.use('/fhir', fhir.router);
+  const fhirPort = await freePort();
+  const fhirServer = fhirApp.listen(fhirPort, '127.0.0.1');
+  return { fhir, fhirServer, fhirBase: `http://127.0.0.1:${fhirPort}/fhir` };
 }
 
 async function main(): Promise<void> {
@@ -141,12 +207,7 @@ async function main(): Promise<void> {
   const outDir = path.resolve(arg('--out') ?? path.join(REPO_ROOT, 'bench-results'));
   const now = new Date();
   // A local FHIR server (Medplum's router, in memory) for the fallback runs.
-  const fhir = createDemoFhirServer();
-  const fhirApp = express();
-  fhirApp.use('/fhir', fhir.router);
-  const fhirPort = await freePort();
-  const fhirServer = fhirApp.listen(fhirPort, '127.0.0.1');
-  const fhirBase = `http://127.0.0.1:${fhirPort}/fhir`;
+  const { fhir, fhirServer, fhirBase } = await startFhirServer();
   const { child, serviceUrl, coldStartMs } = await startService(fhirBase, outDir, now);
   const content = loadContent();
   const rows: Row[] = [];
@@ -158,12 +219,29 @@ async function main(): Promise<void> {
         const body = JSON.stringify(request);
         const c1 = await run(serviceUrl, body, 1, duration);
         const c16 = await run(serviceUrl, body, 16, duration);
-        rows.push({ policy, size, resources, mode: 'prefetch', c1, c16, errors: c1.errors + c16.errors, inProcessP50: lower });
+        rows.push({
+          policy,
+          size,
+          resources,
+          mode: 'prefetch',
+          c1,
+          c16,
+          errors: c1.errors + c16.errors,
+          inProcessP50: lower,
+        });
         const fallback = fhirFallback(request, `bench-${policy.toLowerCase()}-${size}`, fhirBase);
         await fhir.load([fallback.tx]);
         const f1 = await run(serviceUrl, fallback.body, 1, duration);
         const f16 = await run(serviceUrl, fallback.body, 16, duration);
-        rows.push({ policy, size, resources, mode: 'fhir', c1: f1, c16: f16, errors: f1.errors + f16.errors });
+        rows.push({
+          policy,
+          size,
+          resources,
+          mode: 'fhir',
+          c1: f1,
+          c16: f16,
+          errors: f1.errors + f16.errors,
+        });
         console.error(`${policy} ${size} done`);
       }
     }
@@ -171,12 +249,16 @@ async function main(): Promise<void> {
     const rssMb = peakRssMb(child.pid as number);
     child.kill('SIGTERM');
     fhirServer.close();
-    const result = { date: now.toISOString(), machine: machine(), durationSeconds: duration, coldStartMs, peakRssMb: rssMb, targets: TARGETS, rows };
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-    const md = markdown(result);
-    fs.writeFileSync(path.join(outDir, 'result.md'), md);
-    console.log(md);
+    const result = {
+      date: now.toISOString(),
+      machine: machine(),
+      durationSeconds: duration,
+      coldStartMs,
+      peakRssMb: rssMb,
+      targets: TARGETS,
+      rows,
+    };
+    writeResult(outDir, result);
   }
 }
 
@@ -184,7 +266,13 @@ function machine(): string {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-function markdown(r: { machine: string; durationSeconds: number; coldStartMs: number; peakRssMb: number; rows: Row[] }): string {
+function markdown(r: {
+  machine: string;
+  durationSeconds: number;
+  coldStartMs: number;
+  peakRssMb: number;
+  rows: Row[];
+}): string {
   const lines = [
     `Machine: ${r.machine}; ${r.durationSeconds} s per measurement.`,
     '',
@@ -192,8 +280,9 @@ function markdown(r: { machine: string; durationSeconds: number; coldStartMs: nu
     '',
     '| Policy | Resources | Data | c=1 p50 ms | c=1 p99 ms | c=16 req/s | c=16 p99 ms | in-process p50 ms | HTTP/in-process | errors |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...r.rows.map((x) =>
-      `| ${x.policy} | ${x.resources} | ${x.mode} | ${x.c1.p50} | ${x.c1.p99} | ${x.c16.rps} | ${x.c16.p99} | ${x.inProcessP50 ?? ''} | ${x.inProcessP50 ? (x.c1.p50 / x.inProcessP50).toFixed(2) : ''} | ${x.errors} |`,
+    ...r.rows.map(
+      (x) =>
+        `| ${x.policy} | ${x.resources} | ${x.mode} | ${x.c1.p50} | ${x.c1.p99} | ${x.c16.rps} | ${x.c16.p99} | ${x.inProcessP50 ?? ''} | ${x.inProcessP50 ? (x.c1.p50 / x.inProcessP50).toFixed(2) : ''} | ${x.errors} |`,
     ),
     '',
     `Targets (realistic, prefetch): c=1 p50 ≤ ${TARGETS.p50c1} ms, p99 ≤ ${TARGETS.p99c1} ms; c=16 ≥ ${TARGETS.rpsC16} req/s with p99 ≤ ${TARGETS.p99c16} ms.`,

@@ -10,7 +10,11 @@ export class FileFeedbackStore implements FeedbackSink {
   }
 
   async append(serviceId: string, items: FeedbackItem[], receivedAt: Date): Promise<void> {
-    const lines = items.map((item) => JSON.stringify({ receivedAt: receivedAt.toISOString(), service: serviceId, ...item })).join('\n');
+    const lines = items
+      .map((item) =>
+        JSON.stringify({ receivedAt: receivedAt.toISOString(), service: serviceId, ...item }),
+      )
+      .join('\n');
     await fs.promises.appendFile(this.file, lines + '\n', 'utf8');
   }
 
@@ -18,6 +22,9 @@ export class FileFeedbackStore implements FeedbackSink {
   async readAll(): Promise<Record<string, unknown>[]> {
     if (!fs.existsSync(this.file)) return [];
     const text = await fs.promises.readFile(this.file, 'utf8');
-    return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l));
   }
 }

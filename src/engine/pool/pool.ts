@@ -51,7 +51,9 @@ export class EvaluationPool {
 
   private spawn(): Slot {
     const ts = __filename.endsWith('.ts');
-    const worker = new Worker(path.join(__dirname, ts ? 'worker-boot.js' : 'worker.js'), { workerData: { content: this.content } });
+    const worker = new Worker(path.join(__dirname, ts ? 'worker-boot.js' : 'worker.js'), {
+      workerData: { content: this.content },
+    });
     const pending = new Map<number, Pending>();
     let markReady: () => void = () => undefined;
     let failReady: (e: Error) => void = () => undefined;
@@ -67,7 +69,8 @@ export class EvaluationPool {
       if (!p || m.id === undefined) return;
       pending.delete(m.id);
       if (m.result) p.resolve(m.result);
-      else if (m.error?.name === 'EngineInputError') p.reject(new EngineInputError(m.error.message));
+      else if (m.error?.name === 'EngineInputError')
+        p.reject(new EngineInputError(m.error.message));
       else p.reject(new EvaluationError(p.program, m.error?.message ?? 'worker error'));
     });
     const fail = (why: string) => {
@@ -95,7 +98,11 @@ export class EvaluationPool {
         program: program.name,
         options: { medicationsOnlyThroughValueSets: program.medicationCodes !== undefined },
         expressions: [...expressions],
-        input: { ...input, bundle: readableBy(program, input.bundle), now: input.now.toISOString() },
+        input: {
+          ...input,
+          bundle: readableBy(program, input.bundle),
+          now: input.now.toISOString(),
+        },
       };
       slot.worker.postMessage(job);
     });

@@ -20,7 +20,11 @@ const engine = loadEngine((workerData as { content: EngineContent }).content);
 parentPort?.on('message', async (job: Job) => {
   try {
     const program = engine.program(job.program, job.options);
-    const result = await engine.evaluator.evaluate(program, { ...job.input, now: new Date(job.input.now) }, job.expressions);
+    const result = await engine.evaluator.evaluate(
+      program,
+      { ...job.input, now: new Date(job.input.now) },
+      job.expressions,
+    );
     parentPort?.postMessage({ id: job.id, result });
   } catch (e) {
     const err = e as Error;

@@ -20,15 +20,25 @@ function job(file: string) {
   const s = scenario(file, NOW);
   const policy = policies.find((p) => p.definition.id === s.expected.policy)!;
   const [draftOrder, ...others] = draftMedicationRequests(s.request.context.draftOrders);
-  const input: EvaluationInput = { patientId: s.request.context.patientId, bundle: collectResources(Object.values(s.request.prefetch ?? {})), draftOrder: draftOrder!, otherDraftOrders: others, now: NOW };
+  const input: EvaluationInput = {
+    patientId: s.request.context.patientId,
+    bundle: collectResources(Object.values(s.request.prefetch ?? {})),
+    draftOrder: draftOrder!,
+    otherDraftOrders: others,
+    now: NOW,
+  };
   return { policy, expected: s.expected, input };
 }
 
 it('evaluates in workers exactly as in process, several at once', async () => {
   await pool.ready();
-  const files = (['myelomaMet', 'myelomaNotMet', 'allMetTkiInDraftOrders', 'allUnknownDlbclNoReason'] as const).map(example);
+  const files = (
+    ['myelomaMet', 'myelomaNotMet', 'allMetTkiInDraftOrders', 'allUnknownDlbclNoReason'] as const
+  ).map(example);
   const jobs = files.map(job);
-  const viaPool = await Promise.all(jobs.map((j) => evaluatePolicy(pool.evaluate, j.policy, j.input)));
+  const viaPool = await Promise.all(
+    jobs.map((j) => evaluatePolicy(pool.evaluate, j.policy, j.input)),
+  );
   for (const [i, j] of jobs.entries()) {
     expect(viaPool[i]!.outcome).toBe(j.expected.outcome);
     expect(viaPool[i]).toEqual(await evaluatePolicy(engine.evaluator.evaluate, j.policy, j.input));
@@ -37,7 +47,8 @@ it('evaluates in workers exactly as in process, several at once', async () => {
 
 it('fails the jobs of a worker that dies and replaces it', async () => {
   const j = job(example('myelomaMet'));
-  const slots = (pool as unknown as { slots: { worker: import('node:worker_threads').Worker }[] }).slots;
+  const slots = (pool as unknown as { slots: { worker: import('node:worker_threads').Worker }[] })
+    .slots;
   const running = evaluatePolicy(pool.evaluate, j.policy, j.input).then(
     () => new Error('resolved'),
     (e: Error) => e,
@@ -59,7 +70,17 @@ it('fails the jobs of a worker that dies and replaces it', async () => {
 it('is what the service evaluates with, once ready', async () => {
   await pool.ready();
   const calls: string[] = [];
-  const { app, url } = testApp({}, { log: createLogger('silent'), now: () => NOW, evaluate: (program, input, expressions) => (calls.push(program.name), pool.evaluate(program, input, expressions)) });
+  const { app, url } = testApp(
+    {},
+    {
+      log: createLogger('silent'),
+      now: () => NOW,
+      evaluate: (program, input, expressions) => (
+        calls.push(program.name),
+        pool.evaluate(program, input, expressions)
+      ),
+    },
+  );
   const s = scenario(example('allMet'), NOW);
   const res = await request(app).post(url).send(s.request).expect(200);
   expect(res.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');

@@ -3,20 +3,58 @@ import { readConfig } from '../../../src/platform/config';
 describe('readConfig', () => {
   it('has working defaults', () => {
     const c = readConfig({});
-    expect(c).toMatchObject({ port: 3000, bodyLimitBytes: 5 * 1024 * 1024, fhirTimeoutMs: 8000, fhirMaxPages: 20, allowedFhirServers: ['*'], logLevel: 'info' });
+    expect(c).toMatchObject({
+      port: 3000,
+      bodyLimitBytes: 5 * 1024 * 1024,
+      fhirTimeoutMs: 8000,
+      fhirMaxPages: 20,
+      allowedFhirServers: ['*'],
+      logLevel: 'info',
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it('reads every variable', () => {
-    const c = readConfig({ PORT: '8080', BODY_LIMIT: '512kb', FHIR_TIMEOUT_MS: '2500', FHIR_MAX_PAGES: '3', ALLOWED_FHIR_SERVERS: 'https://a.example/fhir/, https://b.example/r4', LOG_LEVEL: 'WARN', FEEDBACK_LOG: '/tmp/x.jsonl' });
-    expect(c).toMatchObject({ port: 8080, bodyLimitBytes: 512 * 1024, fhirTimeoutMs: 2500, fhirMaxPages: 3, allowedFhirServers: ['https://a.example/fhir', 'https://b.example/r4'], logLevel: 'warn', feedbackLog: '/tmp/x.jsonl' });
+    const c = readConfig({
+      PORT: '8080',
+      BODY_LIMIT: '512kb',
+      FHIR_TIMEOUT_MS: '2500',
+      FHIR_MAX_PAGES: '3',
+      ALLOWED_FHIR_SERVERS: 'https://a.example/fhir/, https://b.example/r4',
+      LOG_LEVEL: 'WARN',
+      FEEDBACK_LOG: '/tmp/x.jsonl',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      bodyLimitBytes: 512 * 1024,
+      fhirTimeoutMs: 2500,
+      fhirMaxPages: 3,
+      allowedFhirServers: ['https://a.example/fhir', 'https://b.example/r4'],
+      logLevel: 'warn',
+      feedbackLog: '/tmp/x.jsonl',
+    });
   });
 
   it('turns authentication on in production, and needs trusted clients then', () => {
-    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(/^CDS_CLIENTS_FILE: AUTH is on but no trusted CDS client/);
-    const clients = JSON.stringify([{ iss: 'https://ehr.example.org', jwksUrl: 'https://ehr.example.org/jwks', fhirServers: ['https://ehr.example.org/fhir/'] }]);
-    const c = readConfig({ NODE_ENV: 'production', CDS_CLIENTS: clients, PUBLIC_BASE_URL: 'https://cds.example.org/' });
-    expect(c.auth).toMatchObject({ enabled: true, clients: [{ iss: 'https://ehr.example.org', fhirServers: ['https://ehr.example.org/fhir'] }] });
+    expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(
+      /^CDS_CLIENTS_FILE: AUTH is on but no trusted CDS client/,
+    );
+    const clients = JSON.stringify([
+      {
+        iss: 'https://ehr.example.org',
+        jwksUrl: 'https://ehr.example.org/jwks',
+        fhirServers: ['https://ehr.example.org/fhir/'],
+      },
+    ]);
+    const c = readConfig({
+      NODE_ENV: 'production',
+      CDS_CLIENTS: clients,
+      PUBLIC_BASE_URL: 'https://cds.example.org/',
+    });
+    expect(c.auth).toMatchObject({
+      enabled: true,
+      clients: [{ iss: 'https://ehr.example.org', fhirServers: ['https://ehr.example.org/fhir'] }],
+    });
     expect(c.publicBaseUrl).toBe('https://cds.example.org');
     expect(readConfig({}).auth.enabled).toBe(false);
   });
@@ -25,7 +63,10 @@ describe('readConfig', () => {
     [{ AUTH: 'maybe' }, /^AUTH: /],
     [{ CDS_CLIENTS: '{"iss":"x"}' }, /^CDS_CLIENTS: must be a JSON array/],
     [{ CDS_CLIENTS: '[{"iss":"x"}]' }, /^CDS_CLIENTS: CDS_CLIENTS\[0\] needs jwksUrl or jkuAllow/],
-    [{ CDS_CLIENTS: '[{"iss":"x","jwksUrl":"ftp://k"}]' }, /^CDS_CLIENTS: .*jwksUrl must be an http\(s\) URL/],
+    [
+      { CDS_CLIENTS: '[{"iss":"x","jwksUrl":"ftp://k"}]' },
+      /^CDS_CLIENTS: .*jwksUrl must be an http\(s\) URL/,
+    ],
     [{ CDS_CLIENTS_FILE: '/no/such/file.json' }, /^CDS_CLIENTS_FILE: cannot read/],
     [{ MAX_CONCURRENT: '0' }, /^MAX_CONCURRENT: /],
     [{ PORT: '70000' }, /^PORT: /],

@@ -9,7 +9,11 @@ import { escapeRegExp, examplePolicy, kit } from '../../support';
 /** A copy of the shipped content in a temp dir, changed by `edit`, then loaded. */
 function loadEdited(edit: (dir: { cards: string; elm: string; valuesets: string }) => void) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-content-'));
-  const dirs = { cards: path.join(root, 'cards'), elm: path.join(root, 'elm'), valuesets: path.join(root, 'valuesets') };
+  const dirs = {
+    cards: path.join(root, 'cards'),
+    elm: path.join(root, 'elm'),
+    valuesets: path.join(root, 'valuesets'),
+  };
   fs.cpSync(DEFAULT_CONTENT.cardsDir, dirs.cards, { recursive: true });
   fs.cpSync(DEFAULT_CONTENT.elmDir, dirs.elm, { recursive: true });
   fs.cpSync(DEFAULT_CONTENT.valueSetDir, dirs.valuesets, { recursive: true });
@@ -35,18 +39,49 @@ describe('policy content loading', () => {
     const { policies } = loadContent();
     const pinned = kit().policies;
     expect(pinned.length).toBeGreaterThan(0);
-    expect(policies.map((p) => [p.definition.id, p.definition.criteria])).toEqual(pinned.map((p) => [p.id, p.criteria]));
+    expect(policies.map((p) => [p.definition.id, p.definition.criteria])).toEqual(
+      pinned.map((p) => [p.id, p.criteria]),
+    );
     expect(policies.every((p) => p.triggerCodes.size > 0)).toBe(true);
   });
 
   it.each([
-    ['a definition that is not JSON', (d: any) => fs.writeFileSync(path.join(d.cards, ELREXFIO_FILE), '{ nope'), new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: not valid JSON`)],
-    ['a definition without criteria', (d: any) => editJson(path.join(d.cards, ELREXFIO_FILE), (j) => delete j.criteria), new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: field "criteria"`)],
-    ['a library with no ELM', (d: any) => fs.rmSync(path.join(d.elm, 'ElrexfioPriorAuth.json')), /library "ElrexfioPriorAuth" has no compiled ELM/],
-    ['a library version mismatch', (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.library.version = '2.0.0')), /is version 1\.0\.0, not 2\.0\.0/],
-    ['a missing value set', (d: any) => fs.rmSync(path.join(d.valuesets, 'dlbcl.json')), /value set http:\/\/example\.org\/fhir\/pa-cds\/ValueSet\/dlbcl \("DLBCL"\) is not in cql\/valuesets/],
-    ['an unknown trigger value set', (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.triggers.valueSet = 'http://x/vs')), /"triggers\.valueSet": no value set http:\/\/x\/vs/],
-    ['a duplicate policy id', (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.id = ELREXFIO_ID)), new RegExp(`duplicate policy id ${escapeRegExp(ELREXFIO_ID)}`)],
+    [
+      'a definition that is not JSON',
+      (d: any) => fs.writeFileSync(path.join(d.cards, ELREXFIO_FILE), '{ nope'),
+      new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: not valid JSON`),
+    ],
+    [
+      'a definition without criteria',
+      (d: any) => editJson(path.join(d.cards, ELREXFIO_FILE), (j) => delete j.criteria),
+      new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: field "criteria"`),
+    ],
+    [
+      'a library with no ELM',
+      (d: any) => fs.rmSync(path.join(d.elm, 'ElrexfioPriorAuth.json')),
+      /library "ElrexfioPriorAuth" has no compiled ELM/,
+    ],
+    [
+      'a library version mismatch',
+      (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.library.version = '2.0.0')),
+      /is version 1\.0\.0, not 2\.0\.0/,
+    ],
+    [
+      'a missing value set',
+      (d: any) => fs.rmSync(path.join(d.valuesets, 'dlbcl.json')),
+      /value set http:\/\/example\.org\/fhir\/pa-cds\/ValueSet\/dlbcl \("DLBCL"\) is not in cql\/valuesets/,
+    ],
+    [
+      'an unknown trigger value set',
+      (d: any) =>
+        editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.triggers.valueSet = 'http://x/vs')),
+      /"triggers\.valueSet": no value set http:\/\/x\/vs/,
+    ],
+    [
+      'a duplicate policy id',
+      (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.id = ELREXFIO_ID)),
+      new RegExp(`duplicate policy id ${escapeRegExp(ELREXFIO_ID)}`),
+    ],
   ])('refuses %s, naming the file', (_name, edit, message) => {
     const load = loadEdited(edit);
     expect(load).toThrow(ContentError);

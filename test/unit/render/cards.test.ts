@@ -13,7 +13,9 @@ const CTX = { baseUrl: 'http://localhost:3000' };
 /** Every text of the wording (without "about"), with where it is. */
 function texts(value: unknown, at = ''): [string, string][] {
   if (typeof value === 'string') return at === 'about' ? [] : [[at, value]];
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => texts(v, at ? `${at}.${k}` : k));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    texts(v, at ? `${at}.${k}` : k),
+  );
 }
 
 /** The shipped wording with every text marked, so the test can see where each one lands. */
@@ -29,9 +31,13 @@ function marked(): Wording {
   return w as Wording;
 }
 
-async function resultFor(role: Parameters<typeof example>[0]): Promise<{ policy: Policy; result: PolicyResult }> {
+async function resultFor(
+  role: Parameters<typeof example>[0],
+): Promise<{ policy: Policy; result: PolicyResult }> {
   const policy = examplePolicy(role);
-  const result = (await evaluateInProcess(scenario(example(role)).request)).find((r) => r.policy === policy.definition.id)!;
+  const result = (await evaluateInProcess(scenario(example(role)).request)).find(
+    (r) => r.policy === policy.definition.id,
+  )!;
   return { policy, result };
 }
 
@@ -64,7 +70,14 @@ describe('the words on cards, CRD annotations and policy pages', () => {
   it('fall back to the wording when no card template of the policy applies', async () => {
     const w = marked();
     const { policy, result } = await resultFor('myelomaMet');
-    const card = renderCard(policy, { ...result, conditions: {} }, { drugName: 'Drug' }, 'code', CTX, w);
+    const card = renderCard(
+      policy,
+      { ...result, conditions: {} },
+      { drugName: 'Drug' },
+      'code',
+      CTX,
+      w,
+    );
     expect(card.summary.startsWith('<card.fallbackSummary>Drug: ')).toBe(true);
     expect(card.detail.startsWith('<card.fallbackDetail>')).toBe(true);
   });
@@ -76,23 +89,48 @@ describe('the words on cards, CRD annotations and policy pages', () => {
     expect(error.summary.startsWith('<errorCard.summary>Drug: ')).toBe(true);
     expect(error.detail.startsWith('<errorCard.detail>')).toBe(true);
     for (const outcome of ['criteria-met', 'criteria-not-met', 'documentation-needed'] as const) {
-      const ext = coverageInformation(policy, { ...result, outcome }, { resourceType: 'Coverage', id: 'c' } as never, '2026-06-15', w);
+      const ext = coverageInformation(
+        policy,
+        { ...result, outcome },
+        { resourceType: 'Coverage', id: 'c' } as never,
+        '2026-06-15',
+        w,
+      );
       const reason = ext.extension!.find((e) => e.url === 'reason')!.valueCodeableConcept!.text!;
       expect(reason.startsWith(`<coverageInformation.reason.${outcome}>`)).toBe(true);
       expect(reason).toContain(policy.definition.document.number);
       expect(reason).not.toContain('${');
     }
-    const order = scenario(example('myelomaMet')).request.context.draftOrders.entry![0]!.resource as never;
-    expect(coverageAction(order, [], w).description).toBe('<coverageInformation.actionDescription>' + content().wording.coverageInformation.actionDescription);
+    const order = scenario(example('myelomaMet')).request.context.draftOrders.entry![0]!
+      .resource as never;
+    expect(coverageAction(order, [], w).description).toBe(
+      '<coverageInformation.actionDescription>' +
+        content().wording.coverageInformation.actionDescription,
+    );
   });
 
   it('make the policy page, escaping the values but not the wording', () => {
     const w = marked();
     const policy = examplePolicy('myelomaMet');
     const page = policyPage(policy, w);
-    for (const key of ['status', 'reviewed', 'formula', 'library', 'criterionColumn', 'nextStepColumn']) expect(page).toContain(`<policyPage.${key}>`);
+    for (const key of [
+      'status',
+      'reviewed',
+      'formula',
+      'library',
+      'criterionColumn',
+      'nextStepColumn',
+    ])
+      expect(page).toContain(`<policyPage.${key}>`);
     expect(policyPage(policy)).toBe(policyPage(policy, content().wording));
-    const odd = { ...policy, definition: { ...policy.definition, formula: 'I & <II>', document: { ...policy.definition.document, lastReviewed: undefined } } } as unknown as Policy;
+    const odd = {
+      ...policy,
+      definition: {
+        ...policy.definition,
+        formula: 'I & <II>',
+        document: { ...policy.definition.document, lastReviewed: undefined },
+      },
+    } as unknown as Policy;
     const plain = policyPage(odd);
     expect(plain).toContain('<code>I &amp; &lt;II&gt;</code>');
     expect(plain).not.toContain('<policyPage.reviewed>');
@@ -101,35 +139,71 @@ describe('the words on cards, CRD annotations and policy pages', () => {
   it('leave the reviewed date out of the document label when the document has none', async () => {
     const w = marked();
     const { policy, result } = await resultFor('myelomaMet');
-    const undated = { ...policy, definition: { ...policy.definition, document: { ...policy.definition.document, lastReviewed: undefined } } } as unknown as Policy;
-    expect(renderCard(policy, result, {}, 'code', CTX, w).source.label).toContain('<card.documentReviewed>');
-    expect(renderCard(undated, result, {}, 'code', CTX, w).source.label).not.toContain('<card.documentReviewed>');
+    const undated = {
+      ...policy,
+      definition: {
+        ...policy.definition,
+        document: { ...policy.definition.document, lastReviewed: undefined },
+      },
+    } as unknown as Policy;
+    expect(renderCard(policy, result, {}, 'code', CTX, w).source.label).toContain(
+      '<card.documentReviewed>',
+    );
+    expect(renderCard(undated, result, {}, 'code', CTX, w).source.label).not.toContain(
+      '<card.documentReviewed>',
+    );
   });
 });
 
 describe('TypeScript', () => {
   const read = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? read(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((d) =>
+        d.isDirectory()
+          ? read(path.join(dir, d.name))
+          : d.name.endsWith('.ts')
+            ? [path.join(dir, d.name)]
+            : [],
+      );
 
   it('holds none of the wording (it is content: cards/wording/)', () => {
-    const files = [...read(path.join(ROOT, 'src', 'render')), path.join(ROOT, 'src', 'http', 'policy-page.ts'), path.join(ROOT, 'src', 'services', 'respond.ts'), path.join(ROOT, 'tools', 'evaluate.ts')];
+    const files = [
+      ...read(path.join(ROOT, 'src', 'render')),
+      path.join(ROOT, 'src', 'http', 'policy-page.ts'),
+      path.join(ROOT, 'src', 'services', 'respond.ts'),
+      path.join(ROOT, 'tools', 'evaluate.ts'),
+    ];
     const sources = files.map((f) => [path.relative(ROOT, f), fs.readFileSync(f, 'utf8')] as const);
     const found: string[] = [];
     for (const [at, text] of texts(content().wording)) {
-      for (const fragment of text.split(/\$\{[^}]*\}/).map((s) => s.trim()).filter((s) => /[a-z]/i.test(s))) {
+      for (const fragment of text
+        .split(/\$\{[^}]*\}/)
+        .map((s) => s.trim())
+        .filter((s) => /[a-z]/i.test(s))) {
         // Long fragments anywhere; short ones (status words, column labels) as string literals.
-        const needles = fragment.length >= 12 ? [fragment] : [`'${fragment}'`, `"${fragment}"`, `\`${fragment}\``];
-        for (const [file, source] of sources) if (needles.some((n) => source.includes(n))) found.push(`${at} in ${file}`);
+        const needles =
+          fragment.length >= 12
+            ? [fragment]
+            : [`'${fragment}'`, `"${fragment}"`, `\`${fragment}\``];
+        for (const [file, source] of sources)
+          if (needles.some((n) => source.includes(n))) found.push(`${at} in ${file}`);
       }
     }
     expect(found).toEqual([]);
   });
 
   it('names no policy (ids and document numbers are content)', () => {
-    const names = content().policies.flatMap((p) => [p.definition.id, p.definition.document.number]);
+    const names = content().policies.flatMap((p) => [
+      p.definition.id,
+      p.definition.document.number,
+    ]);
     expect(names.length).toBeGreaterThan(0);
-    const found = [...read(path.join(ROOT, 'src')), ...read(path.join(ROOT, 'tools'))].flatMap((f) =>
-      names.filter((n) => fs.readFileSync(f, 'utf8').includes(n)).map((n) => `${n} in ${path.relative(ROOT, f)}`),
+    const found = [...read(path.join(ROOT, 'src')), ...read(path.join(ROOT, 'tools'))].flatMap(
+      (f) =>
+        names
+          .filter((n) => fs.readFileSync(f, 'utf8').includes(n))
+          .map((n) => `${n} in ${path.relative(ROOT, f)}`),
     );
     expect(found).toEqual([]);
   });

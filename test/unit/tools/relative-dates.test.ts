@@ -15,7 +15,9 @@ describe('relative dates in scenario files', () => {
   it('leaves other strings alone and resolves deep inside objects and arrays', () => {
     expect(resolveRelativeDate('2020-01-01', NOW)).toBeNull();
     expect(resolveRelativeDate('$date(-3w)', NOW)).toBeNull();
-    expect(resolveRelativeDates({ a: ['$date(-1y)', { b: '$datetime(+0d)' }], c: 3, d: null }, NOW)).toEqual({
+    expect(
+      resolveRelativeDates({ a: ['$date(-1y)', { b: '$datetime(+0d)' }], c: 3, d: null }, NOW),
+    ).toEqual({
       a: ['2025-03-31', { b: '2026-03-31T10:20:30.000Z' }],
       c: 3,
       d: null,
