@@ -4,11 +4,11 @@ import zlib from 'node:zlib';
 import request from 'supertest';
 import { createServer } from '../../src/main';
 import type { Config } from '../../src/platform/config';
-import { content, scenario, testApp, testConfig, type TestAppOptions } from './helpers';
+import { content, example, scenario, testApp, testConfig, type TestAppOptions } from './helpers';
 
 /** The front door: content codings, bodies declared or inflated over BODY_LIMIT, slow clients. */
 const LIMIT = 64 * 1024;
-const SCENARIO = 'CC-0248/met-relapsed-four-lines-ecog-1.json';
+const SCENARIO = example('myelomaMet');
 const ORDER_SIGN = JSON.stringify(scenario(SCENARIO).request);
 const FEEDBACK = JSON.stringify({
   feedback: [{ card: 'c-1', outcome: 'accepted', outcomeTimestamp: '2026-06-15T12:00:00Z' }],

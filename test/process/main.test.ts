@@ -4,6 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { example, examplePolicy, PATIENTS } from '../support';
 import { readScenario } from '../../tools/scenarios';
 
 /** The real entry point (what `npm start` runs): it starts, serves discovery and answers order-sign. */
@@ -51,10 +52,7 @@ describe('npm start', () => {
     try {
       const discovery = (await (await fetch(`${url}/cds-services`)).json()) as any;
       expect(discovery.services[0].id).toBe('prior-auth-criteria');
-      const s = readScenario(
-        path.join(ROOT, 'test/patients/CC-0126/met-relapsed-cd19-positive.json'),
-        new Date(),
-      );
+      const s = readScenario(path.join(PATIENTS, example('allMet')), new Date());
       const res = await fetch(`${url}/cds-services/prior-auth-criteria`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -63,7 +61,7 @@ describe('npm start', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as any;
       expect(body.cards[0].extension['prior-auth-criteria']).toMatchObject({
-        policy: 'CC-0126',
+        policy: examplePolicy('allMet').definition.id,
         outcome: 'criteria-met',
       });
       await new Promise((r) => setTimeout(r, 100));
@@ -77,10 +75,7 @@ describe('npm start', () => {
   it('shuts down gracefully: finishes the request in flight, then exits 0', async () => {
     // A real, slow FHIR server on loopback holds the request in flight.
     const conditions = (
-      readScenario(
-        path.join(ROOT, 'test/patients/CC-0248/met-relapsed-four-lines-ecog-1.json'),
-        new Date(),
-      ).request.prefetch as any
+      readScenario(path.join(PATIENTS, example('myelomaMet')), new Date()).request.prefetch as any
     ).conditions;
     const slow = http.createServer((_req, res) =>
       setTimeout(
@@ -98,10 +93,7 @@ describe('npm start', () => {
       'src/main.ts',
     );
     try {
-      const s = readScenario(
-        path.join(ROOT, 'test/patients/CC-0248/met-relapsed-four-lines-ecog-1.json'),
-        new Date(),
-      );
+      const s = readScenario(path.join(PATIENTS, example('myelomaMet')), new Date());
       const body: any = JSON.parse(JSON.stringify(s.request));
       delete body.prefetch.conditions;
       for (const k of ['medicationStatements', 'medicationAdministrations', 'coverage'])
