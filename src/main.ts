@@ -45,6 +45,7 @@ function orderSignDeps(
     log,
     metrics,
     now: () => new Date(),
+    wording: content.wording,
   };
 }
 

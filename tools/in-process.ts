@@ -27,6 +27,7 @@ export function inProcessDeps(content: Content, now: Date): OrderSignDeps {
     },
     log: createLogger('silent'),
     now: () => now,
+    wording: content.wording,
   };
 }
 

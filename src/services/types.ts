@@ -10,6 +10,7 @@ import type { Metrics } from '../platform/metrics';
 import type { Policy } from '../policy/load';
 import type { PolicyMatch } from '../policy/select';
 import type { Clock } from '../ports';
+import type { Wording } from '../render/wording';
 import type { Evaluation } from './evaluate-matches';
 
 /** What the order-sign service needs, built once in main. */
@@ -24,6 +25,8 @@ export interface OrderSignDeps {
   log: Logger;
   metrics?: Metrics;
   now: Clock;
+  /** The card and CRD wording (content); default the shipped wording. */
+  wording?: Wording;
 }
 
 /** Who is calling and how the service was reached (for the FHIR allow-list and card links). */
