@@ -7,6 +7,7 @@ import { readConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
 import { loadContent, type Content } from './services/content';
+import { orderSignDepsFrom } from './services/deps';
 import { handleOrderSign, type OrderSignDeps } from './services/order-sign';
 import { ServiceRegistry } from './services/registry';
 
@@ -26,27 +27,8 @@ function orderSignDeps(
   pool?: EvaluationPool,
 ): OrderSignDeps {
   const inProcess = content.engine.evaluator.evaluate;
-  const { limits } = config;
-  return {
-    service: content.service,
-    policies: content.policies,
-    evaluator: () => (pool?.isReady ? pool.evaluate : inProcess),
-    gather: {
-      allowedFhirServers: config.allowedFhirServers,
-      timeoutMs: config.fhirTimeoutMs,
-      maxPages: config.fhirMaxPages,
-      maxResponseBytes: limits.fhirMaxResponseBytes,
-      maxResources: limits.fhirMaxResources,
-    },
-    limits: {
-      maxDraftOrders: limits.maxDraftOrders,
-      maxPrefetchResources: limits.maxPrefetchResources,
-    },
-    log,
-    metrics,
-    now: () => new Date(),
-    wording: content.wording,
-  };
+  const evaluator = () => (pool?.isReady ? pool.evaluate : inProcess);
+  return orderSignDepsFrom(config, content, { log, metrics, evaluator });
 }
 
 /** The composition root: read config → load content → adapters → createApp → listen. */

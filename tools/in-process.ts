@@ -1,6 +1,7 @@
 import { readConfig } from '../src/platform/config';
 import { createLogger } from '../src/platform/log';
 import type { Content } from '../src/services/content';
+import { orderSignDepsFrom } from '../src/services/deps';
 import type { OrderSignDeps } from '../src/services/order-sign';
 
 /**
@@ -8,27 +9,9 @@ import type { OrderSignDeps } from '../src/services/order-sign';
  * lower bound, test kit): the default limits, evaluation on this thread, no logs, a fixed clock.
  */
 export function inProcessDeps(content: Content, now: Date): OrderSignDeps {
-  const config = readConfig({ LOG_LEVEL: 'silent' });
-  const { limits } = config;
-  return {
-    service: content.service,
-    policies: content.policies,
-    evaluator: () => content.engine.evaluator.evaluate,
-    gather: {
-      allowedFhirServers: [],
-      timeoutMs: config.fhirTimeoutMs,
-      maxPages: config.fhirMaxPages,
-      maxResponseBytes: limits.fhirMaxResponseBytes,
-      maxResources: limits.fhirMaxResources,
-    },
-    limits: {
-      maxDraftOrders: limits.maxDraftOrders,
-      maxPrefetchResources: limits.maxPrefetchResources,
-    },
-    log: createLogger('silent'),
-    now: () => now,
-    wording: content.wording,
-  };
+  // No FHIR server is ever called: the request's prefetch is the only data.
+  const config = { ...readConfig({ LOG_LEVEL: 'silent' }), allowedFhirServers: [] };
+  return orderSignDepsFrom(config, content, { log: createLogger('silent'), now: () => now });
 }
 
 /** The context of an in-process call (card links point at a local service). */

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/platform/log';
 import { Metrics } from '../../src/platform/metrics';
 import type { Content } from '../../src/services/content';
 import type { Evaluate } from '../../src/engine/evaluator';
+import { orderSignDepsFrom } from '../../src/services/deps';
 import { handleOrderSign, type OrderSignDeps } from '../../src/services/order-sign';
 import { ServiceRegistry } from '../../src/services/registry';
 import type { Clock } from '../../src/ports';
@@ -35,25 +36,11 @@ export function orderSignDeps(
   evaluate?: Evaluate,
   now: Clock = () => NOW,
 ): OrderSignDeps {
-  const { limits } = config;
-  return {
-    service: from.service,
-    policies: from.policies,
-    evaluator: () => evaluate ?? from.engine.evaluator.evaluate,
-    gather: {
-      allowedFhirServers: config.allowedFhirServers,
-      timeoutMs: config.fhirTimeoutMs,
-      maxPages: config.fhirMaxPages,
-      maxResponseBytes: limits.fhirMaxResponseBytes,
-      maxResources: limits.fhirMaxResources,
-    },
-    limits: {
-      maxDraftOrders: limits.maxDraftOrders,
-      maxPrefetchResources: limits.maxPrefetchResources,
-    },
+  return orderSignDepsFrom(config, from, {
     log,
     now,
-  };
+    ...(evaluate ? { evaluator: () => evaluate } : {}),
+  });
 }
 
 export interface TestApp {
