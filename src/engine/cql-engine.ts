@@ -8,7 +8,7 @@
  * without one yields its (filtered, sorted) source elements. The patient data holds each
  * resource once, so skipping that pass changes no result and removes the cost.
  */
-import { DateTime, Executor, Library, Repository, CodeService } from 'cql-execution';
+import { Code, DateTime, Executor, Library, Repository, CodeService } from 'cql-execution';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Query } = require('cql-execution/lib/elm/query') as {
   Query: {
@@ -29,4 +29,4 @@ if (!proto[PATCHED]) {
   proto[PATCHED] = true;
 }
 
-export { DateTime, Executor, Library, Repository, CodeService };
+export { Code, DateTime, Executor, Library, Repository, CodeService };

@@ -9,6 +9,7 @@ import {
   type ElmDefinition,
   type ElmLibrary,
 } from './elm';
+import { compileDerivation, type DerivedConfig } from './derive';
 import { Evaluator, type Program } from './evaluator';
 import { buildCodeService, loadValueSets, type ValueSetEntry } from './terminology';
 
@@ -21,6 +22,8 @@ export interface EngineContent {
 export interface ProgramOptions {
   /** The library reads medication records only through its value sets (see Program.medicationCodes). */
   medicationsOnlyThroughValueSets?: boolean;
+  /** What to derive from the record for the library (the policy definition's "derived"). */
+  derived?: DerivedConfig;
 }
 
 /** The CQL engine with every library and value set loaded once, and the programs built from them. */
@@ -51,18 +54,26 @@ export function loadEngine(content: EngineContent): Engine {
     elm: (name) => elm.get(name),
     definitions: (name) => elm.get(name)?.json.library.statements?.def ?? [],
     program(name, options = {}) {
-      const key = `${name}|${options.medicationsOnlyThroughValueSets === true}`;
+      const key = `${name}|${options.medicationsOnlyThroughValueSets === true}|${JSON.stringify(options.derived ?? {})}`;
       const known = programs.get(key);
       if (known) return known;
       const lib = elm.get(name);
       if (!lib) throw new ContentError(content.elmDir, `no ELM for library "${name}"`);
+      const medicationCodes = options.medicationsOnlyThroughValueSets
+        ? valueSetCodesOf(lib, elm, valueSets)
+        : undefined;
+      const codesOf = (url: string) => {
+        const vs = valueSets.get(url);
+        if (!vs) throw new ContentError(content.valueSetDir, `no value set ${url} (derived data of ${name})`);
+        return vs.codes.map((c) => `${c.system}|${c.code}`);
+      };
+      const derivation = compileDerivation(options.derived ?? {}, codesOf, medicationCodes);
       const program: Program = {
         name,
         library: new Library(lib.json, repository),
         retrievable: retrievableOf(lib, elm, valueSets),
-        ...(options.medicationsOnlyThroughValueSets
-          ? { medicationCodes: valueSetCodesOf(lib, elm, valueSets) }
-          : {}),
+        ...(derivation.medicationCodes ? { medicationCodes: derivation.medicationCodes } : {}),
+        derivation,
       };
       programs.set(key, program);
       return program;

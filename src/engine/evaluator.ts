@@ -1,6 +1,7 @@
 import type { Bundle, MedicationRequest } from 'fhir/r4';
 import { DateTime, Executor, type CodeService, type Library } from './cql-engine';
 import type { FhirRecords } from './records';
+import { derive, derivedParameters, type Derivation, type Derived } from './derive';
 import { EngineInputError, EvaluationError } from './errors';
 
 /** A compiled library ready to run, with what its retrieves can read (built once at startup). */
@@ -15,6 +16,8 @@ export interface Program {
   retrievable: Map<string, Set<string> | null>;
   /** When the library reads medication records only through value sets: every code of them. */
   medicationCodes?: Set<string>;
+  /** What the engine derives from the record before the CQL runs (see derive/types.ts). */
+  derivation: Derivation;
 }
 
 /** What one evaluation reads: one patient's record and the order being signed. */
@@ -29,6 +32,8 @@ export interface EvaluationInput {
   otherDraftOrders: MedicationRequest[];
   /** The evaluation time; CQL Now()/Today() are fixed to it (UTC). */
   now: Date;
+  /** The derived data, when already computed (a worker gets it from the caller). */
+  derived?: Derived;
 }
 
 /** The values of the named definitions, as the engine returned them. */
@@ -99,9 +104,11 @@ export class Evaluator {
   readonly evaluate: Evaluate = async (program, input, expressions) => {
     if (input.draftOrder?.resourceType !== 'MedicationRequest')
       throw new EngineInputError('the draft order must be a MedicationRequest');
+    const derived = input.derived ?? derive(program.derivation, input);
     const parameters = {
       'Draft Order': this.data.wrap(input.draftOrder),
       'Other Draft Orders': input.otherDraftOrders.map((o) => this.data.wrap(o)),
+      ...derivedParameters(derived),
     };
     let raw: Record<string, unknown> | undefined;
     try {

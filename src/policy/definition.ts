@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Indicator } from '../cds/types';
+import type { DerivedConfig } from '../engine/derive';
 import type { ElmDefinition } from '../engine/elm';
 import { ContentError } from '../platform/errors';
 import { nonEmptyString, parseShape, whole } from '../platform/shape';
@@ -38,6 +39,11 @@ export interface PolicyDefinition {
    * Medication) cannot change the result, and is left out before evaluation.
    */
   medicationsOnlyThroughValueSets?: boolean;
+  /**
+   * Data the engine derives from the record before the CQL runs (lines of therapy, readings of
+   * free text): see src/engine/derive/types.ts and cql/README.md.
+   */
+  derived?: DerivedConfig;
 }
 
 export interface CardTemplate {
@@ -78,6 +84,46 @@ const CARD_TEMPLATE = z.looseObject(
   { error: 'must be an object' },
 );
 
+const READING_TOPIC = z.object(
+  {
+    kind: z.enum(['antigen', 'rearrangement', 'mrd'], {
+      error: 'must be antigen, rearrangement or mrd',
+    }),
+    aliases: strings('must list how text names the topic', 1),
+    tests: strings('must list value set URLs').optional(),
+    reports: strings('must list codes as "system|code"').optional(),
+    geneStudied: z.string({ error: 'must be a code as "system|code"' }).optional(),
+  },
+  { error: 'must be an object' },
+);
+
+const DERIVED: z.ZodType<DerivedConfig> = z.object(
+  {
+    linesOfTherapy: z
+      .object(
+        {
+          agents: z.array(
+            z.object({ name: text, class: text, valueSet: text }, { error: 'must be an object' }),
+            { error: 'must list agents' },
+          ),
+          windowDays: z.number().int().min(0),
+          gapDays: z.number().int().min(0),
+        },
+        { error: 'must be an object' },
+      )
+      .optional(),
+    readings: z
+      .record(z.string(), READING_TOPIC, { error: 'must map topics to readings' })
+      .optional(),
+    regimens: z
+      .record(z.string(), z.object({ names: strings('must list regimen names', 1) }), {
+        error: 'must map topics to regimen names',
+      })
+      .optional(),
+  },
+  { error: 'must be an object' },
+);
+
 const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
   .looseObject(
     {
@@ -103,6 +149,7 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       ),
       exclusions: strings('must list criterion ids').optional(),
       medicationsOnlyThroughValueSets: z.boolean({ error: 'must be true or false' }).optional(),
+      derived: DERIVED.optional(),
       prefetch: strings('must list prefetch keys of cards/service.json'),
       nextSteps: z.record(z.string(), z.string({ error: 'must be text' }), {
         error: 'must map criterion ids to text',

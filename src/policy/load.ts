@@ -64,6 +64,7 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
     file,
     program: engine.program(name, {
       medicationsOnlyThroughValueSets: definition.medicationsOnlyThroughValueSets === true,
+      ...(definition.derived ? { derived: definition.derived } : {}),
     }),
     expressions: [...new Set([...CONTRACT, ...definition.cards.map((c) => c.when)])],
     triggerCodes: triggerKeys(trigger.codes),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EngineContent } from '../engine';
 import { EngineInputError, EvaluationError } from '../errors';
+import { derive } from '../derive';
 import { readableBy, type Evaluate, type RawResults } from '../evaluator';
 import type { Job } from './worker';
 
@@ -96,10 +97,14 @@ export class EvaluationPool {
       const job: Job = {
         id,
         program: program.name,
-        options: { medicationsOnlyThroughValueSets: program.medicationCodes !== undefined },
+        options: {
+          medicationsOnlyThroughValueSets: program.medicationCodes !== undefined,
+          derived: program.derivation.config,
+        },
         expressions: [...expressions],
         input: {
           ...input,
+          derived: input.derived ?? derive(program.derivation, input),
           bundle: readableBy(program, input.bundle),
           now: input.now.toISOString(),
         },
