@@ -117,7 +117,23 @@ function isDedicated(o: Observation, t: CompiledTopic): boolean {
         if (readMarker(named, t.marker) !== undefined || namesMarkerAlone(named, t.marker))
           return true;
       }
+  // An MRD test is one whose code names MRD (its name often lists the genes it sequences).
+  if (t.topic.kind === 'mrd') return readMrdMention(words(o.code), t.topic.aliases);
   return namesMarkerAlone(words(o.code), t.marker);
+}
+
+const mentions = new Map<string, RegExp>();
+
+/** Whether the text names one of the aliases as a word (case-insensitive). */
+function readMrdMention(body: string, aliases: string[]): boolean {
+  const key = aliases.join('\u0000');
+  let re = mentions.get(key);
+  if (!re) {
+    const alt = aliases.map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    re = new RegExp(`(?:^|[^a-z0-9])(?:${alt})(?![a-z0-9])`, 'i');
+    mentions.set(key, re);
+  }
+  return re.test(body);
 }
 
 const agree = (a: TextReading, b: TextReading) => a.call === b.call;
