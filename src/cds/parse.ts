@@ -166,6 +166,33 @@ export interface RequestLimits {
   maxPrefetchResources: number;
 }
 
+/** Whether a reference is to Patient/<patientId>: relative, or a URL ending so (a version allowed). */
+function refersToPatient(reference: string, patientId: string): boolean {
+  const m = /(?:^|\/)Patient\/([^/]+)(?:\/_history\/[^/]+)?$/.exec(reference);
+  return m?.[1] === patientId;
+}
+
+/**
+ * Every draft order is the context patient's: one whose subject references anyone else is a 400
+ * naming it (position, and id when it has one), and it is never evaluated. An order without a
+ * subject, or whose subject has no reference, is taken to be the context patient's.
+ */
+function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
+  (draftOrders.entry ?? []).forEach((e, i) => {
+    const order = e.resource as (Record<string, unknown> & { resourceType: string }) | undefined;
+    const subject = order?.subject;
+    if (!order || subject === undefined || subject === null) return;
+    const ref = isObject(subject) ? subject.reference : subject;
+    if (ref === undefined || (typeof ref === 'string' && refersToPatient(ref, patientId))) return;
+    const id = typeof order.id === 'string' && order.id !== '' ? order.id : undefined;
+    const name = id ? `${order.resourceType}/${id}` : `a ${order.resourceType} without id`;
+    const about = typeof ref === 'string' ? `"${ref.slice(0, 200)}"` : 'not a reference';
+    throw badRequest(
+      `context.draftOrders.entry[${i}] (${name}): its subject is ${about}, not Patient/${patientId} (context.patientId); the order is not evaluated`,
+    );
+  });
+}
+
 /** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
 export function parseOrderSignRequest(
   body: unknown,
@@ -192,6 +219,7 @@ export function parseOrderSignRequest(
     );
   }
   const { userId, patientId, encounterId, draftOrders } = context;
+  checkDraftSubjects(draftOrders as unknown as Bundle, patientId);
   return {
     hook: 'order-sign',
     hookInstance,

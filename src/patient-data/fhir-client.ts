@@ -30,10 +30,45 @@ export class FhirUpstreamError extends DataUnavailableError {
   }
 }
 
-/** Whether configuration allows calling this FHIR server (prefix match on the base URL). */
+/**
+ * Whether `url` is at or under the base URL `base`: the same scheme, host and port, and a path
+ * that is the base path or goes on below it ("/fhir" covers "/fhir/Patient", not "/fhirx" nor
+ * "/fhir/../admin"). Compared as parsed URLs, never as strings: "https://ehr.example.org.evil.net"
+ * is not under "https://ehr.example.org". A URL with credentials is under nothing.
+ */
+export function isUnder(url: string, base: string): boolean {
+  const u = URL.parse(url);
+  const b = URL.parse(base);
+  if (!u || !b || u.username || u.password || b.username || b.password) return false;
+  if (!['https:', 'http:'].includes(u.protocol) || u.origin !== b.origin) return false;
+  const prefix = b.pathname.replace(/\/+$/, '');
+  return u.pathname === prefix || u.pathname.startsWith(`${prefix}/`);
+}
+
+/** Whether configuration allows calling this FHIR server: under one of the allowed base URLs. */
 export function isAllowedServer(baseUrl: string, allowed: string[]): boolean {
   if (allowed.includes('*')) return true;
-  return allowed.some((a) => baseUrl === a || baseUrl.startsWith(a.endsWith('/') ? a : `${a}/`));
+  return allowed.some((a) => isUnder(baseUrl, a));
+}
+
+/** The `next` link of a search page, if it has one. */
+export function nextLink(bundle: Bundle): string | undefined {
+  const links: unknown = bundle.link;
+  if (!Array.isArray(links)) return undefined;
+  const next = links.find(
+    (l): l is { url: string } =>
+      typeof l === 'object' && l !== null && l.relation === 'next' && typeof l.url === 'string',
+  );
+  return next?.url;
+}
+
+/** The resources of a search page, without OperationOutcome entries (search.mode "outcome"). */
+function pageResources(bundle: Bundle): FhirResource[] {
+  const out: FhirResource[] = [];
+  for (const e of Array.isArray(bundle.entry) ? bundle.entry : []) {
+    if (e?.resource && e.search?.mode !== 'outcome') out.push(e.resource);
+  }
+  return out;
 }
 
 /**
@@ -51,37 +86,36 @@ export class FhirClient {
     const body = await this.get(first, relative);
     if (body.resourceType !== 'Bundle')
       return body.resourceType === 'OperationOutcome' ? [] : [body as FhirResource];
-    const out: FhirResource[] = [];
-    let bundle = body as Bundle;
-    for (let page = 1; ; page++) {
-      for (const e of bundle.entry ?? []) {
-        if (e.resource && (e.search?.mode === undefined || e.search.mode !== 'outcome'))
-          out.push(e.resource);
-      }
-      const next = bundle.link?.find((l) => l.relation === 'next')?.url;
-      if (!next) return out;
-      if (page >= this.options.maxPages) {
-        throw new DataUnavailableError(
-          `${relative}: more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`,
-        );
-      }
-      if (!this.onServer(next))
-        throw new DataUnavailableError(
-          `${relative}: the server's next link leaves the FHIR server; not followed`,
-        );
-      const nextBody = await this.get(next, relative);
-      if (nextBody.resourceType !== 'Bundle')
-        throw new DataUnavailableError(`${relative}: a result page is not a Bundle`);
-      bundle = nextBody as Bundle;
-    }
+    return [...pageResources(body as Bundle), ...(await this.nextPages(body as Bundle, relative))];
   }
 
-  private onServer(url: string): boolean {
-    return (
-      url === this.options.baseUrl ||
-      url.startsWith(`${this.options.baseUrl}/`) ||
-      url.startsWith(`${this.options.baseUrl}?`)
-    );
+  /**
+   * The resources of the pages after `first`, a first page already in hand (a prefetch
+   * searchset), following `next` links: at most maxPages pages in all, each on this server.
+   * `what` names the search in messages.
+   */
+  async nextPages(first: Bundle, what: string): Promise<FhirResource[]> {
+    const out: FhirResource[] = [];
+    let bundle = first;
+    for (let page = 1; ; page++) {
+      const next = nextLink(bundle);
+      if (next === undefined) return out;
+      if (page >= this.options.maxPages) {
+        throw new DataUnavailableError(
+          `${what}: more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`,
+        );
+      }
+      // The token goes only to this server: a link elsewhere is never called.
+      if (!isUnder(next, this.options.baseUrl))
+        throw new DataUnavailableError(
+          `${what}: a next link leaves the FHIR server ${this.options.baseUrl}; not followed`,
+        );
+      const body = await this.get(new URL(next).href, what);
+      if (body.resourceType !== 'Bundle')
+        throw new DataUnavailableError(`${what}: a result page is not a Bundle`);
+      bundle = body as Bundle;
+      out.push(...pageResources(bundle));
+    }
   }
 
   private async get(url: string, what: string): Promise<{ resourceType?: string }> {

@@ -1,7 +1,8 @@
-import type { Bundle, Coverage, Resource } from 'fhir/r4';
+import type { Bundle, Coverage, FhirResource, Medication, Resource } from 'fhir/r4';
 import { BadRequestError, DataUnavailableError } from '../platform/errors';
 import { collectResources, subjectId } from './bundle';
-import { FhirClient, isAllowedServer } from './fhir-client';
+import { nextLink } from './fhir-client';
+import { FhirSession, type FhirOptions } from './fhir-session';
 
 /** What one order-sign request gives us to gather data with. */
 export interface DataRequest {
@@ -13,24 +14,19 @@ export interface DataRequest {
   accessToken?: string;
   /** Resources that travel with the draft orders (e.g. a Medication they reference). */
   draftResources: Resource[];
+  /** Medications the draft orders reference, found in the prefetch or on the FHIR server. */
+  referencedMedications?: Medication[];
 }
 
-export interface GatherOptions {
-  allowedFhirServers: string[];
-  timeoutMs: number;
-  maxPages: number;
-  maxResponseBytes: number;
-  /** Most resources accepted from the FHIR server for one request. */
-  maxResources: number;
-  observe?: (ms: number, result: string) => void;
-}
+/** FHIR fetching limits and allow-list (configuration, per client). */
+export type GatherOptions = FhirOptions;
 
 export interface PatientData {
   /** One collection Bundle with the Patient and everything the policies read. */
   bundle: Bundle;
   /** The patient's active Coverage, when one is known (for the CRD annotation). */
   coverage?: Coverage;
-  /** Prefetch keys that were fetched from the FHIR server. */
+  /** Prefetch keys the FHIR server was asked for: not sent, or sent with more pages. */
   fetched: string[];
   /** Resources the FHIR server returned that were dropped: of another patient, or of a type the query does not ask for. */
   dropped: { otherPatient: number; wrongType: number };
@@ -42,17 +38,21 @@ function typesOf(template: string): Set<string> {
   return new Set([type, ...(/_include=[A-Za-z]+:medication/.test(template) ? ['Medication'] : [])]);
 }
 
-type Availability = 'present' | 'empty' | 'missing';
+type Availability = 'complete' | 'partial' | 'missing';
 
-/** Data rule for prefetch values: missing, null or an OperationOutcome = not sent; a searchset
- *  with no entries = sent and empty (used as is when there is no FHIR server to ask). */
+/**
+ * Data rule for prefetch values (CDS Hooks: what the client sent is data): missing, null or an
+ * OperationOutcome = not sent; a resource, or a searchset without a next link = complete, even
+ * with no entries (an empty result is "none", not "unknown"); a searchset with a next link =
+ * partial, the rest to be had from the FHIR server.
+ */
 function availability(value: unknown): Availability {
   if (value === undefined || value === null || typeof value !== 'object') return 'missing';
   const r = value as Resource;
   if (r.resourceType === 'OperationOutcome') return 'missing';
   if (r.resourceType === 'Bundle')
-    return ((r as Bundle).entry ?? []).some((e) => e.resource) ? 'present' : 'empty';
-  return typeof r.resourceType === 'string' ? 'present' : 'missing';
+    return nextLink(r as Bundle) === undefined ? 'complete' : 'partial';
+  return typeof r.resourceType === 'string' ? 'complete' : 'missing';
 }
 
 /** A prefetch template with the context tokens filled in (values URL-encoded). */
@@ -97,34 +97,66 @@ function checkPrefetchSubject(key: string, value: unknown, patientId: string): v
   }
 }
 
-/** Fetches the keys from the FHIR server (in parallel, one deadline); drops what the query cannot rightly return. */
-async function fetchKeys(
-  req: DataRequest,
-  server: string,
-  keys: string[],
-  plan: GatherPlan,
-  options: GatherOptions,
-) {
+/** What to do for each prefetch key: use the values sent, and ask the server for the rest. */
+interface KeyPlan {
+  /** Prefetch values used as sent (their subjects checked). */
+  values: unknown[];
+  /** Keys not sent: searched on the server with their templates. */
+  fetch: string[];
+  /** Keys sent with a next link: their further pages read from the server. */
+  continue: string[];
+}
+
+/**
+ * Sorts the keys by availability. A key the policies need that was not sent, or sent only in
+ * part, with no server to ask is a 412; the Coverage key is optional (its first page, if any, is
+ * used as is).
+ */
+function planKeys(req: DataRequest, plan: GatherPlan, fhir: FhirSession): KeyPlan {
+  const out: KeyPlan = { values: [], fetch: [], continue: [] };
+  for (const key of new Set([...plan.keys, plan.coverageKey])) {
+    const value = req.prefetch[key];
+    const state = availability(value);
+    const optional = key === plan.coverageKey;
+    if (state !== 'missing') {
+      checkPrefetchSubject(key, value, req.patientId);
+      out.values.push(value);
+    }
+    if (state === 'partial' && fhir.server) out.continue.push(key);
+    else if (state === 'partial' && !optional) {
+      throw new DataUnavailableError(
+        `prefetch "${key}" is incomplete (its searchset has a next link) and ${fhir.noServerReason('the rest')}`,
+      );
+    } else if (state === 'missing' && fhir.server) out.fetch.push(key);
+    else if (state === 'missing' && !optional) {
+      throw new DataUnavailableError(`prefetch "${key}" was not sent and ${fhir.noServerReason()}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Asks the FHIR server (in parallel, under the request's one deadline) for the keys not sent and
+ * the further pages of the keys sent in part; drops what a query cannot rightly return.
+ */
+async function fetchKeys(req: DataRequest, keys: KeyPlan, plan: GatherPlan, fhir: FhirSession) {
   const dropped = { otherPatient: 0, wrongType: 0 };
-  const client = new FhirClient({
-    baseUrl: server,
-    ...(req.accessToken ? { accessToken: req.accessToken } : {}),
-    deadline: Date.now() + options.timeoutMs,
-    maxPages: options.maxPages,
-    maxResponseBytes: options.maxResponseBytes,
-    ...(options.observe ? { observe: options.observe } : {}),
-  });
+  const client = fhir.client;
+  if (!client || keys.fetch.length + keys.continue.length === 0) return { values: [], dropped };
   const ours = (r: Resource) =>
     r.resourceType === 'Patient'
       ? r.id === req.patientId
       : (subjectId(r) ?? req.patientId) === req.patientId;
+  const read = (key: string): Promise<FhirResource[]> =>
+    keys.continue.includes(key)
+      ? client.nextPages(req.prefetch[key] as Bundle, `prefetch "${key}"`)
+      : client.query(fillTemplate(plan.templates[key] ?? '', req));
+  const asked = [...keys.fetch, ...keys.continue];
   const results = await Promise.allSettled(
-    keys.map(async (key) => {
-      const template = plan.templates[key] ?? '';
-      const allowed = typesOf(template);
-      const found = await client.query(fillTemplate(template, req));
+    asked.map(async (key) => {
+      const allowed = typesOf(plan.templates[key] ?? '');
       // Resources of another patient, or of a type the query did not ask for, are dropped (and counted), never evaluated.
-      return found.filter((r) => {
+      return (await read(key)).filter((r) => {
         const wrongType = typeof r !== 'object' || r === null || !allowed.has(r.resourceType);
         if (wrongType) dropped.wrongType++;
         else if (!ours(r)) dropped.otherPatient++;
@@ -135,56 +167,36 @@ async function fetchKeys(
   const values: Resource[] = [];
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') values.push(...r.value);
-    else if (keys[i] !== plan.coverageKey) throw r.reason;
+    else if (asked[i] !== plan.coverageKey) throw r.reason;
   });
-  if (values.length > options.maxResources) {
-    throw new DataUnavailableError(
-      `the FHIR server returned more than ${options.maxResources} resources for this patient (FHIR_MAX_RESOURCES)`,
-    );
-  }
+  fhir.receive(values.length);
   return { values, dropped };
 }
 
 /**
  * Gathers the resources the selected policies read: each prefetch key from the request's
- * prefetch, else from the FHIR server with the bearer token (all keys in parallel, one deadline).
- * A key that can be had neither way is a 412; a prefetch about another patient is a 400; the
- * record must hold the request's Patient (412 otherwise), so evaluation can rely on it.
- * The Coverage key is optional: without it there is no CRD annotation, not an error.
+ * prefetch, else from the FHIR server with the bearer token; a prefetch searchset with a next
+ * link is completed from the server (all in parallel, one deadline). An empty prefetch
+ * searchset is an answer ("none") and is not asked again. A key that can be had neither way is a
+ * 412; a prefetch about another patient is a 400; the record must hold the request's Patient
+ * (412 otherwise), so evaluation can rely on it. The Coverage key is optional: without it there
+ * is no CRD annotation, not an error. `fhir` is the request's FHIR session when the caller
+ * already has one (its deadline and resource budget are shared).
  */
 export async function gatherPatientData(
   req: DataRequest,
   plan: GatherPlan,
   options: GatherOptions,
+  fhir: FhirSession = new FhirSession(req.fhirServer, req.accessToken, options),
 ): Promise<PatientData> {
-  const values: unknown[] = [];
-  const toFetch: string[] = [];
-  // A server configuration does not allow is treated as no server at all.
-  const server =
-    req.fhirServer && isAllowedServer(req.fhirServer, options.allowedFhirServers)
-      ? req.fhirServer
-      : undefined;
-  for (const key of new Set([...plan.keys, plan.coverageKey])) {
-    const value = req.prefetch[key];
-    const state = availability(value);
-    if (state === 'present' || (state === 'empty' && !server)) {
-      checkPrefetchSubject(key, value, req.patientId);
-      values.push(value);
-    } else if (server) {
-      toFetch.push(key);
-    } else if (key !== plan.coverageKey) {
-      throw new DataUnavailableError(
-        req.fhirServer
-          ? `prefetch "${key}" was not sent and fhirServer ${req.fhirServer} is not allowed by this service (ALLOWED_FHIR_SERVERS)`
-          : `prefetch "${key}" was not sent and the request has no fhirServer to fetch it from`,
-      );
-    }
-  }
-  const fetched =
-    server && toFetch.length > 0
-      ? await fetchKeys(req, server, toFetch, plan, options)
-      : { values: [], dropped: { otherPatient: 0, wrongType: 0 } };
-  const bundle = collectResources([...values, ...fetched.values, ...req.draftResources]);
+  const keys = planKeys(req, plan, fhir);
+  const fetched = await fetchKeys(req, keys, plan, fhir);
+  const bundle = collectResources([
+    ...keys.values,
+    ...fetched.values,
+    ...req.draftResources,
+    ...(req.referencedMedications ?? []),
+  ]);
   const resources = (bundle.entry ?? []).map((e) => e.resource);
   if (!resources.some((r) => r?.resourceType === 'Patient' && r.id === req.patientId)) {
     throw new DataUnavailableError(
@@ -194,5 +206,10 @@ export async function gatherPatientData(
   const coverage = resources.find(
     (r): r is Coverage => r?.resourceType === 'Coverage' && r.status === 'active',
   );
-  return { bundle, ...(coverage ? { coverage } : {}), fetched: toFetch, dropped: fetched.dropped };
+  return {
+    bundle,
+    ...(coverage ? { coverage } : {}),
+    fetched: [...keys.fetch, ...keys.continue],
+    dropped: fetched.dropped,
+  };
 }

@@ -1,6 +1,17 @@
 const NDC = 'http://hl7.org/fhir/sid/ndc';
 
 /**
+ * The code systems that identify a drug product: RxNorm, NDC and HCPCS (both URIs in use). A
+ * medication coded in one of them is known by its code, never by its name.
+ */
+export const DRUG_CODE_SYSTEMS: ReadonlySet<string> = new Set([
+  'http://www.nlm.nih.gov/research/umls/rxnorm',
+  NDC,
+  'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
+  'https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
+]);
+
+/**
  * NDC in the 11-digit 5-4-2 form. A hyphenated 10-digit code (4-4-2, 5-3-2 or 5-4-1) is padded
  * in the short segment; an unhyphenated 11-digit code is split. Anything else is returned as is.
  */

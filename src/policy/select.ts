@@ -1,12 +1,5 @@
-import type {
-  Bundle,
-  CodeableConcept,
-  Coding,
-  Medication,
-  MedicationRequest,
-  Resource,
-} from 'fhir/r4';
-import { codeKey } from './codes';
+import type { CodeableConcept, Coding, Medication, MedicationRequest } from 'fhir/r4';
+import { codeKey, DRUG_CODE_SYSTEMS } from './codes';
 import type { Policy } from './load';
 
 export interface PolicyMatch {
@@ -16,47 +9,45 @@ export interface PolicyMatch {
   matchedBy: 'code' | 'name';
 }
 
-/** The Medication an order points to: contained ("#id"), or in one of the given bundles. */
-function referencedMedication(
-  order: MedicationRequest,
-  bundles: (Bundle | undefined)[],
-): Medication | undefined {
-  const ref = order.medicationReference?.reference;
-  if (typeof ref !== 'string' || ref === '') return undefined;
-  if (ref.startsWith('#')) {
-    return (Array.isArray(order.contained) ? order.contained : []).find(
-      (r): r is Medication => r.resourceType === 'Medication' && `#${r.id}` === ref,
-    );
-  }
-  for (const b of bundles) {
-    for (const e of b?.entry ?? []) {
-      const r = e.resource as Resource | undefined;
-      if (
-        r?.resourceType === 'Medication' &&
-        (ref === `Medication/${r.id}` || ref.endsWith(`/Medication/${r.id}`) || e.fullUrl === ref)
-      ) {
-        return r as Medication;
-      }
-    }
-  }
-  return undefined;
+/** The Medication each order references outside itself, as resolved before selection. */
+export type ReferencedMedications = ReadonlyMap<MedicationRequest, Medication>;
+
+/** An order's drug as selection sees it. */
+interface OrderDrug {
+  /** The concepts naming it: inline, the Medication's code and ingredients, the reference's display. */
+  concepts: CodeableConcept[];
+  /** It references a Medication found nowhere: its codes are unknown. */
+  unresolved: boolean;
 }
 
-/** The concepts naming an order's drug: inline, or the Medication's code and ingredients. */
-export function orderConcepts(
+function isConcept(v: unknown): v is CodeableConcept {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The order's Medication: contained ("#id"), else the one resolved for its reference. */
+function medicationOf(
   order: MedicationRequest,
-  bundles: (Bundle | undefined)[] = [],
-): CodeableConcept[] {
-  const out: CodeableConcept[] = [];
-  if (order.medicationCodeableConcept) out.push(order.medicationCodeableConcept);
-  const med = referencedMedication(order, bundles);
-  if (med?.code && typeof med.code === 'object') out.push(med.code);
+  ref: string,
+  referenced: ReferencedMedications,
+): Medication | undefined {
+  if (!ref.startsWith('#')) return referenced.get(order);
+  return (Array.isArray(order.contained) ? order.contained : []).find(
+    (r): r is Medication => r?.resourceType === 'Medication' && `#${r.id}` === ref,
+  );
+}
+
+function orderDrug(order: MedicationRequest, referenced: ReferencedMedications): OrderDrug {
+  const concepts: CodeableConcept[] = [];
+  if (isConcept(order.medicationCodeableConcept)) concepts.push(order.medicationCodeableConcept);
+  const ref: unknown = order.medicationReference?.reference;
+  const med =
+    typeof ref === 'string' && ref !== '' ? medicationOf(order, ref, referenced) : undefined;
+  if (isConcept(med?.code)) concepts.push(med.code);
   for (const ing of Array.isArray(med?.ingredient) ? med.ingredient : [])
-    if (ing?.itemCodeableConcept && typeof ing.itemCodeableConcept === 'object')
-      out.push(ing.itemCodeableConcept);
+    if (isConcept(ing?.itemCodeableConcept)) concepts.push(ing.itemCodeableConcept);
   if (typeof order.medicationReference?.display === 'string')
-    out.push({ text: order.medicationReference.display });
-  return out;
+    concepts.push({ text: order.medicationReference.display });
+  return { concepts, unresolved: ref !== undefined && med === undefined };
 }
 
 /** The Codings of a concept, tolerating the odd shapes EHR data can have. */
@@ -73,34 +64,43 @@ function namesDrug(concepts: CodeableConcept[], names: RegExp[]): boolean {
   return texts.some((t) => names.some((n) => n.test(t)));
 }
 
+/** Whether some coding identifies a drug product (RxNorm, NDC, HCPCS with a code). */
+function drugCoded(codings: Coding[]): boolean {
+  return codings.some(
+    (x) => codeKey(x.system, x.code) !== null && DRUG_CODE_SYSTEMS.has(x.system as string),
+  );
+}
+
 /**
- * Which policies apply to which draft MedicationRequests: a trigger code (RxNorm, NDC in
- * either form, HCPCS) decides, read from the order with the policy's FHIRPath plus the codes of
- * a Medication the order references elsewhere in the request; where no policy's code matches,
- * the drug name in the concept text or display does, and the match says so.
+ * Which policies apply to which draft MedicationRequests. A trigger code (RxNorm, NDC in either
+ * form, HCPCS) decides, read from the order with the policy's FHIRPath plus the codes of its
+ * Medication (contained, or `referenced`: resolved from the request or the FHIR server). Only a
+ * drug known to carry no RxNorm, NDC or HCPCS code at all may be recognised by the drug name in
+ * its concept text or display, and the match says so: a drug coded as another drug, or whose
+ * referenced Medication was found nowhere, is never selected by name.
  */
 export function selectPolicies(
   orders: MedicationRequest[],
   policies: Policy[],
-  bundles: (Bundle | undefined)[] = [],
+  referenced: ReferencedMedications = new Map(),
 ): PolicyMatch[] {
   const matches: PolicyMatch[] = [];
   for (const order of orders) {
-    const concepts = orderConcepts(order, bundles);
-    const referenced = concepts.flatMap(codingsOf);
-    const byCode = policies.filter((p) => {
-      const codings = [...p.orderReader.medicationCodes(order), ...referenced];
-      return codings.some((x) => {
+    const drug = orderDrug(order, referenced);
+    const own = drug.concepts.flatMap(codingsOf);
+    const codes = new Map(
+      policies.map((p) => [p, [...p.orderReader.medicationCodes(order), ...own]]),
+    );
+    const byCode = policies.filter((p) =>
+      codes.get(p)!.some((x) => {
         const k = codeKey(x.system, x.code);
         return k !== null && p.triggerCodes.has(k);
-      });
-    });
-    if (byCode.length > 0) {
-      for (const policy of byCode) matches.push({ policy, order, matchedBy: 'code' });
-      continue;
-    }
+      }),
+    );
+    for (const policy of byCode) matches.push({ policy, order, matchedBy: 'code' });
+    if (byCode.length > 0 || drug.unresolved) continue;
     for (const policy of policies) {
-      if (namesDrug(concepts, policy.triggerNames))
+      if (!drugCoded(codes.get(policy)!) && namesDrug(drug.concepts, policy.triggerNames))
         matches.push({ policy, order, matchedBy: 'name' });
     }
   }

@@ -37,7 +37,8 @@ export function respond(
       continue;
     }
     cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx, wording));
-    if (coverage)
+    // CRD annotates the draft order by id: an order without one cannot be matched by the EHR.
+    if (coverage && match.order.id)
       annotations.set(match.order, [
         ...(annotations.get(match.order) ?? []),
         coverageInformation(match.policy, result, coverage, today, wording),

@@ -1,5 +1,6 @@
 import type { Bundle } from 'fhir/r4';
 import { parseOrderSignRequest } from '../../src/cds/parse';
+import { derive } from '../../src/engine/derive';
 import { readableBy } from '../../src/engine/evaluator';
 import type { Policy } from '../../src/policy/load';
 import type { Content } from '../../src/services/content';
@@ -26,6 +27,7 @@ function unpruned(policy: Policy): Policy {
     ...policy,
     program: shipped.engine.program(policy.definition.library.name, {
       medicationsOnlyThroughValueSets: false,
+      ...(policy.definition.derived ? { derived: policy.definition.derived } : {}),
     }),
   };
 }
@@ -62,9 +64,20 @@ async function evaluateOn(
   return { bundle: data.bundle, evaluations };
 }
 
-/** How many resources of the record a program reads. */
+/** How many resources of the record a program reads: retrieved, or as derived medication records. */
 function readCount(program: Policy['program'], bundle: Bundle): number {
-  return readableBy(program, bundle).entry?.length ?? 0;
+  const derived = derive(program.derivation, {
+    bundle,
+    draftOrder: {
+      resourceType: 'MedicationRequest',
+      status: 'draft',
+      intent: 'order',
+      subject: {},
+    },
+    otherDraftOrders: [],
+    now: NOW,
+  });
+  return (readableBy(program, bundle).entry?.length ?? 0) + derived.medicationRecords.length;
 }
 
 describe('pruning medication records outside the value sets', () => {

@@ -1,3 +1,4 @@
+import { derive } from '../../../src/engine/derive';
 import { readableBy } from '../../../src/engine/evaluator';
 import { examplePolicy } from '../../support';
 
@@ -19,12 +20,16 @@ describe('what a policy can read', () => {
     expect([...elrexfio.program.retrievable.get('Condition')!]).toEqual(
       expect.arrayContaining(['http://hl7.org/fhir/sid/icd-10-cm|C90.02']),
     );
-    expect(elrexfio.program.retrievable.get('MedicationRequest')).toBeNull();
+    // Medication records reach the CQL as derived data ("Medication Records"), not by retrieve.
+    expect(elrexfio.program.retrievable.has('MedicationRequest')).toBe(false);
     expect(elrexfio.program.retrievable.has('Medication')).toBe(true);
     expect(elrexfio.program.retrievable.has('Coverage')).toBe(false);
     expect(elrexfio.program.retrievable.has('CarePlan')).toBe(false);
-    // The ALL policy reads every Observation and Condition (text-coded MRD, reason references).
-    expect(blincyto.program.retrievable.get('Observation')).toBeNull();
+    // The ALL policy reads CD19, MRD and KMT2A results as derived readings ("Text Readings"), so
+    // it retrieves only disease-status Observations; every Condition (reason references).
+    expect([...blincyto.program.retrievable.get('Observation')!]).toEqual([
+      'http://loinc.org|97509-4',
+    ]);
     expect(blincyto.program.retrievable.get('Condition')).toBeNull();
     expect(blincyto.program.retrievable.get('CarePlan')).toBeNull();
   });
@@ -87,15 +92,48 @@ describe('what a policy can read', () => {
       type: 'collection',
       entry,
     } as never).entry!.map((e) => e.resource!.id);
-    // Medication records only when coded in the library's value sets (or naming a Medication).
-    expect(kept).toEqual(['p', 'ecog', 'mm', 'lenalidomide', 'by-reference']);
+    // Medication records are not retrieved: they reach the CQL as derived "Medication Records".
+    expect(kept).toEqual(['p', 'ecog', 'mm']);
     const keptB = readableBy(blincyto.program, {
       resourceType: 'Bundle',
       type: 'collection',
       entry,
     } as never).entry!.map((e) => e.resource!.id);
-    // The ALL policy's value sets (its own and PriorAuthCommon's) name the TKIs but no myeloma agent
-    // (those are in MyelomaLinesOfTherapy, which only the myeloma policy includes): lenalidomide is left out.
-    expect(keptB).toEqual(['p', 'ecog', 'hgb', 'odd', 'htn', 'mm', 'by-reference', 'dasatinib']);
+    expect(keptB).toEqual(['p', 'htn', 'mm']);
+  });
+
+  it("derives medication records only from records coded in the policy's value sets", () => {
+    const rx = (id: string, code: string) => ({
+      resource: {
+        resourceType: 'MedicationRequest',
+        id,
+        status: 'active',
+        authoredOn: '2026-01-01',
+        medicationCodeableConcept: {
+          coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code }],
+        },
+      },
+    });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [rx('lenalidomide', '602910'), rx('ondansetron', '312086'), rx('dasatinib', '475342')],
+    } as never;
+    const refs = (policy: typeof elrexfio) =>
+      derive(policy.program.derivation, {
+        bundle,
+        draftOrder: {
+          resourceType: 'MedicationRequest',
+          status: 'draft',
+          intent: 'order',
+          subject: {},
+        },
+        otherDraftOrders: [],
+        now: new Date('2026-06-15T00:00:00Z'),
+      }).medicationRecords.map((r) => r.ref);
+    // The myeloma policy's agents (its derived lines-of-therapy value sets) and the ALL policy's
+    // TKIs; ondansetron is in neither.
+    expect(refs(elrexfio)).toEqual(['MedicationRequest/lenalidomide']);
+    expect(refs(blincyto)).toEqual(['MedicationRequest/dasatinib']);
   });
 });
