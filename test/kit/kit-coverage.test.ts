@@ -64,3 +64,27 @@ describe.each(runtime.policies.map((p) => p.definition))('test kit for $id', (de
     }
   });
 });
+
+describe('data rules v2 (test/patients/kit.json "rules")', () => {
+  const { about, ...rules } = (kit() as unknown as { rules: Record<string, string[] | string> })
+    .rules;
+
+  it('says what it is', () => expect(about).toMatch(/\S/));
+
+  it.each(Object.entries(rules))('rule %s names scenarios that exist', (_rule, files) => {
+    expect(Array.isArray(files) && files.length > 0).toBe(true);
+    for (const f of files as string[]) expect(fs.existsSync(path.join(PATIENTS, f))).toBe(true);
+  });
+
+  it.each(Object.entries(rules))(
+    'rule %s has scenarios with more than one outcome for its criteria',
+    (_rule, files) => {
+      const statuses = new Set(
+        (files as string[]).flatMap((f) =>
+          Object.values((readInput(path.join(PATIENTS, f)) as Scenario).expected.criteria),
+        ),
+      );
+      expect(statuses.size).toBeGreaterThan(1);
+    },
+  );
+});
