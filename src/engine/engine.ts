@@ -64,7 +64,11 @@ export function loadEngine(content: EngineContent): Engine {
         : undefined;
       const codesOf = (url: string) => {
         const vs = valueSets.get(url);
-        if (!vs) throw new ContentError(content.valueSetDir, `no value set ${url} (derived data of ${name})`);
+        if (!vs)
+          throw new ContentError(
+            content.valueSetDir,
+            `no value set ${url} (derived data of ${name})`,
+          );
         return vs.codes.map((c) => `${c.system}|${c.code}`);
       };
       const derivation = compileDerivation(options.derived ?? {}, codesOf, medicationCodes);
