@@ -102,16 +102,18 @@ export class Authenticator {
     if (exp > now + (this.options.maxLifetimeSeconds ?? 300) + this.options.clockSkewSeconds)
       throw new UnauthorizedError('exp too far in the future');
     const key = `${client.iss}|${String(payload.jti)}`;
-    this.forgetExpired(now);
+    const capacity = this.options.maxRememberedJtis ?? 100_000;
+    this.forgetExpired(now, capacity);
     if (this.seen.has(key)) throw new UnauthorizedError('jti reused');
-    if (this.seen.size >= (this.options.maxRememberedJtis ?? 100_000))
-      throw new UnauthorizedError('replay cache full');
+    // Full of live jtis: new tokens are refused; a live jti is never forgotten to make room.
+    if (this.seen.size >= capacity) throw new UnauthorizedError('replay cache full');
     this.seen.set(key, exp + this.options.clockSkewSeconds);
     return client;
   }
 
-  private forgetExpired(now: number): void {
-    if (this.seen.size < 1000) return;
+  /** Drops jtis whose token has expired (exp + skew), once the cache holds 1000 or is full. */
+  private forgetExpired(now: number, capacity: number): void {
+    if (this.seen.size < Math.min(1000, capacity)) return;
     for (const [k, exp] of this.seen) if (exp < now) this.seen.delete(k);
   }
 }

@@ -22,11 +22,15 @@ const CRD_TOPIC = {
   code: 'coverage-info',
   display: 'Coverage Information',
 };
-const SUMMARY_MAX = 140;
+/** CDS Hooks: a summary is under 140 characters. Counted in UTF-16 units (never fewer than characters). */
+const SUMMARY_MAX = 139;
 
+/** The summary on one line, cut to SUMMARY_MAX with an ellipsis, never inside a surrogate pair. */
 function cutSummary(s: string): string {
   const one = s.replace(/\s+/g, ' ').trim();
-  return one.length <= SUMMARY_MAX ? one : `${one.slice(0, SUMMARY_MAX - 1).trimEnd()}…`;
+  if (one.length <= SUMMARY_MAX) return one;
+  const cut = one.slice(0, SUMMARY_MAX - 1).replace(/[\uD800-\uDBFF]$/, '');
+  return `${cut.trimEnd()}…`;
 }
 
 function documentLabel(policy: Policy, wording: Wording): string {

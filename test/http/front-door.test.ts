@@ -142,6 +142,37 @@ describe.each([
   );
 });
 
+describe('a body at BODY_LIMIT', () => {
+  const { app, url } = testApp({ bodyLimitBytes: LIMIT });
+  /** The order-sign JSON padded with trailing white space to exactly `bytes` bytes. */
+  const padded = (bytes: number) => {
+    const body = Buffer.from(ORDER_SIGN.padEnd(bytes, ' '));
+    expect(body.length).toBe(bytes);
+    return body;
+  };
+  const post = (body: Buffer, coding?: string) => {
+    const req = request(app)
+      .post(url)
+      .set('Content-Type', 'application/json')
+      .serialize((b: Buffer) => b as unknown as string);
+    return (coding ? req.set('Content-Encoding', coding) : req).send(body);
+  };
+
+  it.each([
+    ['as is (declared Content-Length)', undefined, (b: Buffer) => b],
+    ['gzip (counted once inflated)', 'gzip', (b: Buffer) => gzip(b)],
+  ])('%s: exactly BODY_LIMIT bytes pass, one byte more is a 413', async (_name, coding, encode) => {
+    const at = await post(encode(padded(LIMIT)), coding);
+    expect(at.status).toBe(200);
+    expect(at.body.cards).toHaveLength(1);
+    expectClientError(
+      await post(encode(padded(LIMIT + 1)), coding),
+      413,
+      /larger than 65536 bytes \(BODY_LIMIT\)/,
+    );
+  });
+});
+
 /** The app behind the server main creates (its timeouts), listening on loopback. */
 async function listening(
   config: Partial<Config>,

@@ -13,22 +13,58 @@ const limits = (over: Partial<ReturnType<typeof testConfig>['limits']>) => ({
 describe('request limits', () => {
   const { app, url } = testApp({ limits: limits({ maxDraftOrders: 3, maxPrefetchResources: 40 }) });
 
-  it('more draft orders than MAX_DRAFT_ORDERS → 400', async () => {
+  /** The scenario with `n` copies of its draft order (distinct ids). */
+  function withDraftOrders(n: number) {
     const body: any = clone(scenario(SCENARIO).request);
     const order = body.context.draftOrders.entry[0];
-    body.context.draftOrders.entry = [0, 1, 2, 3].map((i) => ({
+    body.context.draftOrders.entry = Array.from({ length: n }, (_, i) => ({
       resource: { ...order.resource, id: `d${i}` },
     }));
-    const res = await request(app).post(url).send(body).expect(400);
+    return body;
+  }
+
+  /** The scenario padded with extra Observations so that its prefetch holds exactly `n` resources. */
+  function withPrefetchResources(n: number) {
+    const body: any = clone(scenario(SCENARIO).request);
+    const count = (b: any) =>
+      Object.values(b.prefetch).reduce(
+        (sum: number, v: any) => sum + (Array.isArray(v?.entry) ? v.entry.length : 1),
+        0,
+      );
+    const padding = n - count(body);
+    expect(padding).toBeGreaterThan(0);
+    body.prefetch.observations.entry.push(
+      ...Array.from({ length: padding }, (_, i) => ({
+        resource: {
+          resourceType: 'Observation',
+          id: `o${i}`,
+          status: 'final',
+          subject: { reference: 'Patient/pt-1' },
+          code: { text: 'x' },
+        },
+      })),
+    );
+    expect(count(body)).toBe(n);
+    return body;
+  }
+
+  it('exactly MAX_DRAFT_ORDERS draft orders are evaluated, one card each', async () => {
+    const res = await request(app).post(url).send(withDraftOrders(3)).expect(200);
+    expect(res.body.cards).toHaveLength(3);
+  });
+
+  it('more draft orders than MAX_DRAFT_ORDERS → 400', async () => {
+    const res = await request(app).post(url).send(withDraftOrders(4)).expect(400);
     expect(res.body.issue[0].diagnostics).toMatch(/more than 3 entries \(MAX_DRAFT_ORDERS\)/);
   });
 
-  it('more prefetch resources than MAX_PREFETCH_RESOURCES → 400', async () => {
-    const body: any = clone(scenario(SCENARIO).request);
-    body.prefetch.observations.entry = Array.from({ length: 41 }, (_, i) => ({
-      resource: { resourceType: 'Observation', id: `o${i}`, status: 'final', code: { text: 'x' } },
-    }));
-    const res = await request(app).post(url).send(body).expect(400);
+  it('exactly MAX_PREFETCH_RESOURCES prefetch resources are accepted', async () => {
+    const res = await request(app).post(url).send(withPrefetchResources(40)).expect(200);
+    expect(res.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+  });
+
+  it('one more prefetch resource than MAX_PREFETCH_RESOURCES → 400', async () => {
+    const res = await request(app).post(url).send(withPrefetchResources(41)).expect(400);
     expect(res.body.issue[0].diagnostics).toMatch(
       /more than 40 resources \(MAX_PREFETCH_RESOURCES\)/,
     );
@@ -36,27 +72,35 @@ describe('request limits', () => {
 });
 
 describe('rate limit per client', () => {
-  const { app, url } = testApp({ limits: limits({ ratePerMinute: 2 }) });
+  // Only Date is faked, at 20 s into a minute, before the app (its limiter reads Date.now) is made:
+  // the three requests share one window, whatever the real clock.
+  let app: ReturnType<typeof testApp>['app'];
+  let url: string;
+  beforeAll(() => {
+    jest.useFakeTimers({
+      now: Date.UTC(2026, 5, 15, 12, 0, 20),
+      advanceTimers: true,
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'],
+    });
+    ({ app, url } = testApp({ limits: limits({ ratePerMinute: 2 }) }));
+  });
+  afterAll(() => jest.useRealTimers());
 
-  it('answers 429 with Retry-After past the limit', async () => {
+  it('answers exactly RATE_LIMIT_PER_MINUTE requests, then 429 with Retry-After to the next minute', async () => {
     const body = scenario(SCENARIO).request;
-    // Windows are whole minutes: if a minute turns during the three requests, try once more.
-    let statuses: number[] = [];
+    const statuses: number[] = [];
     let res: request.Response | undefined;
-    for (let attempt = 0; attempt < 2 && statuses.join() !== '200,200,429'; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 61_000 - (Date.now() % 60_000)));
-      statuses = [];
-      for (let i = 0; i < 3; i++) {
-        res = await request(app).post(url).send(body);
-        statuses.push(res.status);
-      }
+    for (let i = 0; i < 3; i++) {
+      res = await request(app).post(url).send(body);
+      statuses.push(res.status);
     }
     expect(statuses).toEqual([200, 200, 429]);
-    expect(Number(res!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(Number(res!.headers['retry-after'])).toBeLessThanOrEqual(60);
+    const retryAfter = Number(res!.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(35);
+    expect(retryAfter).toBeLessThanOrEqual(40);
     // Discovery is not limited.
     await request(app).get('/cds-services').expect(200);
-  }, 130_000);
+  });
 });
 
 describe('concurrency', () => {

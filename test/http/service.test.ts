@@ -74,7 +74,6 @@ describe('order-sign cards', () => {
     const res = await request(app).post(url).send(s.request).expect(200);
     expect(res.body.cards).toHaveLength(1);
     const card = res.body.cards[0];
-    expect(card.summary.length).toBeLessThan(140);
     expect(card.summary).toMatch(/Elrexfio/);
     expect(card.summary).toMatch(new RegExp(escapeRegExp(document.number)));
     expect(card.indicator).toBe('info');
@@ -177,6 +176,61 @@ describe('order-sign cards', () => {
     expect(res.body).toEqual({ cards: [], systemActions: [] });
   });
 
+  it('keeps a summary of 139 characters and cuts one of 140 or more to under 140 (CDS Hooks)', async () => {
+    /** The card summary for the scenario with the order's drug name (its text) set to `name`. */
+    const summaryFor = async (name: string): Promise<string> => {
+      const body = clone(scenario(ELREXFIO).request);
+      (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept.text = name;
+      const res = await request(app).post(url).send(body).expect(200);
+      return res.body.cards[0].summary;
+    };
+    // The summary is the drug name then the policy's text: a name of the right length fills it exactly.
+    const rest = (await summaryFor('Elrexfio')).slice('Elrexfio'.length);
+    const named = (length: number) => `Elrexfio-${'x'.repeat(length - rest.length - 9)}`;
+    expect(await summaryFor(named(139))).toBe(`${named(139)}${rest}`);
+    for (const length of [140, 141, 300]) {
+      const summary = await summaryFor(named(length));
+      expect(summary.length).toBe(139);
+      expect(summary.endsWith('…')).toBe(true);
+      expect(summary.startsWith('Elrexfio-xxx')).toBe(true);
+    }
+  });
+
+  it('escapes record text placed in the markdown detail: no link, no HTML, no emphasis', async () => {
+    const EVIL = '[x](https://evil) <img src=x onerror=alert(1)> **bold**\r- injected item';
+    const ESCAPED =
+      '\\[x\\](https://evil) \\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* - injected item';
+    const expectEscaped = (detail: string) => {
+      expect(detail).toContain(ESCAPED);
+      expect(detail).not.toContain('[x](https://evil)');
+      expect(detail).not.toMatch(/(?<!\\)<img/);
+      expect(detail).not.toContain('**bold**');
+      expect(detail).not.toMatch(/\r/);
+    };
+    // A record id, as evidence (a FHIR server or prefetch may send any string as an id).
+    const body: any = clone(scenario(ELREXFIO).request);
+    const ecog = body.prefetch.observations.entry[0].resource;
+    expect(ecog.resourceType).toBe('Observation');
+    ecog.id = EVIL;
+    const res = await request(app).post(url).send(body).expect(200);
+    expectEscaped(res.body.cards[0].detail);
+    // A coding's display on the order (the therapy phase it states), in a criterion's detail.
+    const order: any = clone(scenario(BLINCYTO).request);
+    order.context.draftOrders.entry[0].resource.reasonCode = [
+      {
+        coding: [
+          {
+            system: 'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl',
+            code: 'C158876', // induction: a therapy phase the policy names in its detail
+            display: EVIL,
+          },
+        ],
+      },
+    ];
+    const res2 = await request(app).post(url).send(order).expect(200);
+    expectEscaped(res2.body.cards[0].detail);
+  });
+
   it('says in the card when the drug was recognised by name only', async () => {
     const body = clone(scenario(ELREXFIO).request);
     (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept = {
@@ -249,17 +303,6 @@ describe('Da Vinci CRD coverage information', () => {
     });
   }
 
-  it('checks the invariants for real: a broken annotation fails them', () => {
-    const broken = {
-      url: 'x',
-      extension: [
-        { url: 'covered', valueCode: 'covered' },
-        { url: 'info-needed', valueCode: 'performer' },
-      ],
-    };
-    expect(violations(broken)).toHaveLength(2);
-  });
-
   function withCoverage(file: string) {
     const body = clone(scenario(file).request);
     body.prefetch = {
@@ -309,6 +352,98 @@ describe('Da Vinci CRD coverage information', () => {
       for (const [k, v] of Object.entries(expected)) expect(value(k).valueCode).toBe(v);
       if (expected.covered === 'not-covered') expect(value('pa-needed')).toBeUndefined();
       expect(violations(ext)).toEqual([]);
+    },
+  );
+
+  const CI_URL = 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information';
+  /** The coverage-information extensions of the response's system actions. */
+  const annotations = (res: request.Response): any[] =>
+    res.body.systemActions.flatMap((a: any) =>
+      (a.resource.extension ?? []).filter((x: any) => x.url === CI_URL),
+    );
+
+  it("checks the invariants for real: the service's own annotation passes them, and each broken copy fails the one it breaks", async () => {
+    const res = await request(app).post(url).send(withCoverage(ELREXFIO)).expect(200);
+    const [ext] = annotations(res);
+    expect(ext.extension.map((x: any) => x.url)).toEqual(
+      expect.arrayContaining(['coverage', 'covered', 'pa-needed', 'doc-needed', 'doc-purpose']),
+    );
+    expect(violations(ext)).toEqual([]);
+    /** The real annotation with sub-extensions replaced (`null` removes) and added. */
+    const changed = (replace: Record<string, unknown>, added: unknown[] = []) => ({
+      ...ext,
+      extension: [
+        ...ext.extension.flatMap((x: any) =>
+          x.url in replace ? (replace[x.url] === null ? [] : [replace[x.url]]) : [x],
+        ),
+        ...added,
+      ],
+    });
+    const code = (u: string, valueCode: string) => ({ url: u, valueCode });
+    const broken: [number, unknown][] = [
+      [
+        0,
+        changed({ 'doc-needed': code('doc-needed', 'no-doc') }, [
+          { url: 'questionnaire', valueCanonical: 'http://example.org/Questionnaire/q' },
+        ]),
+      ],
+      [1, changed({ 'pa-needed': null })],
+      [2, changed({}, [code('info-needed', 'performer')])],
+      [
+        3,
+        changed(
+          { 'pa-needed': code('pa-needed', 'satisfied'), 'doc-purpose': code('doc-purpose', 'PA') },
+          [{ url: 'satisfied-pa-id', valueString: 'pa-1' }],
+        ),
+      ],
+      [4, changed({}, [{ url: 'satisfied-pa-id', valueString: 'pa-1' }])],
+    ];
+    for (const [q, annotation] of broken) expect(violations(annotation)).toEqual([INVARIANTS[q]]);
+  });
+
+  /** The scenario with a prefetch coverage searchset of these Coverages. */
+  function withCoverages(file: string, coverages: unknown[]) {
+    const body = clone(scenario(file).request);
+    body.prefetch = {
+      ...body.prefetch,
+      coverage: {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: coverages.map((resource) => ({ resource })),
+      },
+    };
+    return body;
+  }
+  const cancelled = { ...coverage, id: 'cov-cancelled', status: 'cancelled' };
+
+  it.each([
+    ['cancelled, then active', [cancelled, coverage]],
+    ['active, then cancelled', [coverage, cancelled]],
+  ])(
+    'annotates with the active Coverage, never a cancelled one (%s)',
+    async (_order, coverages) => {
+      const res = await request(app).post(url).send(withCoverages(ELREXFIO, coverages)).expect(200);
+      const found = annotations(res);
+      expect(found).toHaveLength(1);
+      const refs = found[0].extension
+        .filter((x: any) => x.url === 'coverage')
+        .map((x: any) => x.valueReference.reference);
+      expect(refs).toEqual(['Coverage/cov-1']);
+      expect(JSON.stringify(res.body.systemActions)).not.toContain('cov-cancelled');
+    },
+  );
+
+  it.each(['cancelled', 'draft', 'entered-in-error'])(
+    'makes no annotation when the only Coverage is %s (the cards stay)',
+    async (status) => {
+      const only = { ...coverage, id: `cov-${status}`, status };
+      const res = await request(app)
+        .post(url)
+        .send(withCoverages(ELREXFIO, [only]))
+        .expect(200);
+      expect(res.body.systemActions).toEqual([]);
+      expect(res.body.cards).toHaveLength(1);
+      expect(res.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
     },
   );
 

@@ -155,6 +155,62 @@ describe('the words on cards, CRD annotations and policy pages', () => {
   });
 });
 
+describe('card summaries (CDS Hooks: under 140 characters)', () => {
+  const wording = content().wording;
+  /** A policy's summary with the drug name `name`, on a result card and on an error card. */
+  async function summaries(name: string): Promise<string[]> {
+    const { policy, result } = await resultFor('myelomaMet');
+    return [
+      renderCard(policy, result, { drugName: name }, 'code', CTX, wording).summary,
+      renderErrorCard(policy, { drugName: name }, CTX, wording).summary,
+    ];
+  }
+  /** A drug name that makes each summary exactly `length` characters once filled in. */
+  async function namesFor(length: number): Promise<string[]> {
+    const rests = (await summaries('D')).map((s) => s.length - 1);
+    return rests.map((rest) => `D${'x'.repeat(length - rest - 1)}`);
+  }
+
+  it('keeps a filled summary of 139 characters as it is', async () => {
+    const names = await namesFor(139);
+    const [card, error] = await Promise.all(names.map(summaries));
+    expect(card![0]!.length).toBe(139);
+    expect(card![0]!.startsWith(names[0]!)).toBe(true);
+    expect(error![1]!.length).toBe(139);
+    expect(error![1]!.startsWith(names[1]!)).toBe(true);
+  });
+
+  it.each([140, 141, 500])(
+    'cuts a filled summary of %i characters to 139, ending in an ellipsis',
+    async (length) => {
+      const names = await namesFor(length);
+      const [card, error] = await Promise.all(names.map(summaries));
+      for (const summary of [card![0]!, error![1]!]) {
+        expect(summary.length).toBe(139);
+        expect(summary.endsWith('…')).toBe(true);
+        expect(summary.startsWith('Dxxx')).toBe(true);
+      }
+    },
+  );
+
+  it.each(['', 'x'])(
+    'never cuts inside a character made of two UTF-16 units (prefix %j)',
+    async (prefix) => {
+      const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+      for (const summary of await summaries(`${prefix}${'\u{1F48A}'.repeat(100)}`)) {
+        expect(summary.length).toBeLessThan(140);
+        expect(summary.endsWith('…')).toBe(true);
+        expect(summary).not.toMatch(lone);
+      }
+    },
+  );
+
+  it('puts the summary on one line', async () => {
+    const [card] = await summaries('Drug\r\nname\twith  breaks');
+    expect(card!.startsWith('Drug name with breaks')).toBe(true);
+  });
+});
+
 describe('TypeScript', () => {
   const read = (dir: string): string[] =>
     fs
