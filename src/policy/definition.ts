@@ -49,7 +49,7 @@ export interface PolicyDefinition {
 export interface CardTemplate {
   when: string;
   indicator: Indicator;
-  /** Text with ${placeholders}; at most 140 characters once filled (longer is cut). */
+  /** Text with ${placeholders}; under 140 characters once filled (longer is cut to 139). */
   summary: string;
   /** Markdown with ${placeholders}. */
   detail: string;
@@ -216,7 +216,7 @@ export function validateTemplates(
         }
       }
     }
-    if (card.summary.replace(PLACEHOLDER, '').length > 140)
-      throw new ContentError(file, `field "cards[${i}].summary" is over 140 characters`);
+    if (card.summary.replace(PLACEHOLDER, '').length >= 140)
+      throw new ContentError(file, `field "cards[${i}].summary" is not under 140 characters`);
   });
 }

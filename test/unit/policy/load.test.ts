@@ -104,16 +104,12 @@ describe('card summary templates (CDS Hooks: a summary is under 140 characters)'
     const load = withSummary(`\${drugName}${'x'.repeat(141)}`);
     expect(load).toThrow(ContentError);
     expect(load).toThrow(
-      new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: field "cards\\[0\\]\\.summary" is over`),
+      new RegExp(`${escapeRegExp(ELREXFIO_FILE)}: field "cards\\[0\\]\\.summary" is not under 140`),
     );
   });
 
-  // BUG (reported to the lead): src/policy/definition.ts, validateTemplates, the check
-  // `card.summary.replace(PLACEHOLDER, '').length > 140` (and the doc comment of CardTemplate
-  // `summary`, "at most 140"): a template whose own text is exactly 140 characters is accepted,
-  // though it can never make a summary under 140 (render cuts every such card). It should be
-  // `>= 140` ("is 140 characters or more"). it.failing until then: make it `it` with the fix.
-  it.failing('refuses one of exactly 140 characters', () => {
+  // CDS Hooks: a summary is under 140 characters, so a template of 140 can never be shown whole.
+  it('refuses one of exactly 140 characters', () => {
     expect(withSummary(`\${drugName}${'x'.repeat(140)}`)).toThrow(ContentError);
   });
 });
