@@ -39,8 +39,11 @@ port=$((20000 + RANDOM % 20000))
 (cd "$stage" && exec "${runas[@]}" env NODE_ENV=production AUTH=off PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$node24/node" dist/main.js) >"$stage/service.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$port/cds-services" | grep -q '"hook":"order-sign"' || fail "discovery did not answer"
-scenario=$(ls test/patients/*/*.json | head -1)
+# No pipe into an early-exiting reader (grep -q, head): under pipefail the writer's SIGPIPE fails the script.
+discovery=$(curl -fs "http://127.0.0.1:$port/cds-services") || fail "discovery did not answer"
+grep -q '"hook":"order-sign"' <<<"$discovery" || fail "discovery lists no order-sign service"
+scenarios=(test/patients/*/*.json)
+scenario=${scenarios[0]}
 body=$(npx tsx tools/request.ts "$scenario")
 answer=$(curl -fs -X POST -H 'content-type: application/json' --data "$body" "http://127.0.0.1:$port/cds-services/prior-auth-criteria")
 grep -q '"prior-auth-criteria"' <<<"$answer" || fail "order-sign gave no card: $answer"
