@@ -117,8 +117,8 @@ async function evaluations(
   });
 }
 
-/** The status words (cards/wording/wording.json, evaluateTool.status). */
-type Marks = Content['wording']['evaluateTool']['status'];
+/** The status words (cards/wording/wording.json, evaluateTool): exclusions apply or do not. */
+type Marks = Content['wording']['evaluateTool'];
 
 function print(e: Evaluation, marks: Marks): void {
   const { order, matchedBy } = e.match;
@@ -134,12 +134,21 @@ function print(e: Evaluation, marks: Marks): void {
     console.log(`  could not be evaluated: ${e.error?.message ?? 'unknown error'}`);
     return;
   }
+  const { roles } = e.match.policy.formula;
   for (const c of e.result.criteria) {
-    console.log(`  ${c.id.padEnd(5)} ${marks[c.status].padEnd(8)} ${c.text}`);
+    const words = roles[c.id] === 'exclusion' ? marks.exclusionStatus : marks.status;
+    console.log(`  ${c.id.padEnd(5)} ${words[c.status].padEnd(14)} ${c.text}`);
     if (c.detail) console.log(`        ${c.detail}`);
     if (c.evidence.length > 0) console.log(`        evidence: ${c.evidence.join(', ')}`);
   }
   console.log(`  outcome: ${e.result.outcome}`);
+  const x = e.result.explanation;
+  if (x.approvingBranch) console.log(`  approving branch: ${x.approvingBranch.join(', ')}`);
+  if (x.blockingCriteria) console.log(`  blocking: ${x.blockingCriteria.join(', ')}`);
+  if (x.missingSets)
+    console.log(
+      `  to document (any one set): ${x.missingSets.map((s) => s.join(' + ')).join(' | ')}`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
     console.log('No policy applies to the draft order(s): no trigger code or drug name matched.');
   } else {
     console.log(`Evaluated at ${args.now.toISOString()}`);
-    results.forEach((e) => print(e, content.wording.evaluateTool.status));
+    results.forEach((e) => print(e, content.wording.evaluateTool));
   }
 }
 

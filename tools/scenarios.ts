@@ -1,5 +1,6 @@
 import type { Bundle } from 'fhir/r4';
 import { BadRequestError } from '../src/platform/errors';
+import type { ReadStatus } from '../src/policy/formula';
 import { readJsonFile } from '../src/platform/json-file';
 import { resolveRelativeDates } from './relative-dates';
 
@@ -14,7 +15,8 @@ export interface ScenarioRequest {
 export interface ScenarioExpectation {
   policy: string;
   outcome: string;
-  criteria: Record<string, 'met' | 'not-met' | 'unknown'>;
+  /** Per criterion, in the words of its role: exclusions apply, do not apply, or are unknown. */
+  criteria: Record<string, ReadStatus>;
   /** Optional: references that must appear in a criterion's evidence. */
   evidence?: Record<string, string[]>;
 }

@@ -23,6 +23,13 @@ export interface OrderSignRequest {
 
 export type Indicator = 'info' | 'warning' | 'critical';
 
+/** A FHIR Coding as CDS Hooks carries it (override reasons need a display). */
+export interface Coding {
+  system?: string;
+  code: string;
+  display: string;
+}
+
 /** CDS Hooks 2.0 card; services put their machine-readable results in `extension`. */
 export interface Card {
   uuid: string;
@@ -35,6 +42,8 @@ export interface Card {
     topic?: { system: string; code: string; display: string };
   };
   links?: { label: string; url: string; type: 'absolute' }[];
+  /** CDS Hooks 2.0: reasons a clinician may pick when going on without acting on the card. */
+  overrideReasons?: Coding[];
   extension?: Record<string, unknown>;
 }
 

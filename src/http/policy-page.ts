@@ -16,27 +16,50 @@ function html(template: string, values: Record<string, string>): string {
   );
 }
 
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #767676;padding:.4rem .5rem;text-align:left;vertical-align:top}
+thead th{background:#f0f0f0}code{background:#f3f3f3;padding:0 .2rem}.exclusion{color:#8a1c1c;font-weight:600}`;
+
 /**
- * A plain HTML page describing a policy as the service encodes it (the cards link here). The
- * words are the loaded Content's wording when given, else the default content's.
+ * A plain HTML page describing a policy as the service encodes it (the cards link here): the
+ * document's criteria text, the formula, how the record is read, what documents each criterion,
+ * the notes, the dates and the document itself. The words are the loaded Content's wording when
+ * given, else the default content's.
  */
 export function policyPage(policy: Policy, wording: Wording = defaultWording()): string {
   const d = policy.definition;
   const w = wording.policyPage;
   const rows = d.criteria
-    .map((id) => `<tr><th>${escapeHtml(id)}</th><td>${escapeHtml(d.nextSteps[id] ?? '')}</td></tr>`)
-    .join('');
+    .map((id) => {
+      const words = d.criteriaWords[id];
+      const exclusion = policy.formula.roles[id] === 'exclusion';
+      return `<tr id="criterion-${escapeHtml(id)}"><th scope="row">${escapeHtml(id)}</th><td>${escapeHtml(words?.text ?? '')}</td><td${exclusion ? ' class="exclusion"' : ''}>${exclusion ? w.exclusion : w.inclusion}</td><td>${escapeHtml(words?.dataRule ?? '')}</td><td>${escapeHtml(d.nextSteps[id] ?? '')}</td></tr>`;
+    })
+    .join('\n');
   const reviewed = d.document.lastReviewed
     ? html(w.reviewed, { lastReviewed: d.document.lastReviewed })
     : '';
+  const notes = d.notes?.length
+    ? `<h2>${w.notesHeading}</h2><ul>${d.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
+    : '';
+  const documentLink =
+    policy.documentText !== undefined
+      ? `<p><a href="/policies/${encodeURIComponent(d.id)}/document">${html(w.documentLink, { documentNumber: d.document.number })}</a></p>`
+      : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(d.document.number)} ${escapeHtml(d.drug)}</title></head>
-<body>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(d.document.number)} ${escapeHtml(d.drug)}</title><style>${STYLE}</style></head>
+<body><main>
 <h1>${escapeHtml(d.document.number)}: ${escapeHtml(d.document.title)}</h1>
 <p>${fill(w.status, { status: escapeHtml(d.document.status ?? ''), published: escapeHtml(d.document.published), reviewed })}</p>
 <p>${html(w.formula, { formula: d.formula })}</p>
 <p>${html(w.library, { library: d.library.name, version: d.library.version })}</p>
-<table><thead><tr><th>${w.criterionColumn}</th><th>${w.nextStepColumn}</th></tr></thead><tbody>${rows}</tbody></table>
-</body></html>
+${documentLink}
+<table><thead><tr><th scope="col">${w.criterionColumn}</th><th scope="col">${w.textColumn}</th><th scope="col">${w.roleColumn}</th><th scope="col">${w.dataRuleColumn}</th><th scope="col">${w.nextStepColumn}</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${notes}
+</main></body></html>
 `;
 }

@@ -18,5 +18,12 @@ export function policyRouter(policies: Policy[]): express.Router {
     if (!policy) throw new NotFoundError(`no policy ${req.params.id}`);
     res.type('html').send(policyPage(policy));
   });
+  router.get('/policies/:id/document', (req, res) => {
+    const policy = policies.find((p) => p.definition.id === req.params.id);
+    if (!policy) throw new NotFoundError(`no policy ${req.params.id}`);
+    if (policy.documentText === undefined)
+      throw new NotFoundError(`policy ${req.params.id} ships no document text`);
+    res.type('text/plain; charset=utf-8').send(policy.documentText);
+  });
   return router;
 }

@@ -11,12 +11,16 @@ export interface PolicyDefinition {
   id: string;
   title: string;
   drug: string;
+  /** The drug as a card summary names it ("Elrexfio"); the drug field when absent. */
+  shortName?: string;
   document: {
     number: string;
     title: string;
     status?: string;
     published: string;
     lastReviewed?: string;
+    /** The document's text, a file under the cards folder, served at /policies/{id}/document. */
+    source?: string;
   };
   library: { name: string; version: string };
   formula: string;
@@ -30,8 +34,17 @@ export interface PolicyDefinition {
   order: OrderPaths;
   /** Card templates; the first whose `when` (a Boolean CQL definition) is true is used. */
   cards: CardTemplate[];
-  /** What to document next, per criterion id, shown when the criterion is not met or unknown. */
+  /** What would settle each criterion: shown when it is to be documented, or when it blocks. */
   nextSteps: Record<string, string>;
+  /** The words of each criterion, by id (every criterion has them). */
+  criteriaWords: Record<string, CriterionWords>;
+  /**
+   * A Boolean CQL definition: true when no diagnosis of the policy's disease is on record (the
+   * order is off-label as documented). Carried in the extension as `offLabel`.
+   */
+  offLabel?: string;
+  /** Notes every card of the policy carries, as the document states them (e.g. a REMS). */
+  notes?: string[];
   /**
    * The library looks at medication records only through its value sets (it classifies drugs,
    * never counts records as such). Then a MedicationRequest, MedicationStatement or
@@ -46,9 +59,26 @@ export interface PolicyDefinition {
   derived?: DerivedConfig;
 }
 
+/** How a criterion reads: in the document, in a summary that it blocks, in one that asks for it. */
+export interface CriterionWords {
+  /** The document's words. */
+  text: string;
+  /** The data rule in a sentence (the policy page shows it). */
+  dataRule: string;
+  /** The summary's reason when it blocks ("ECOG above 2"; an exclusion: "ordered for DLBCL"). */
+  blocks: string;
+  /** The summary's "document …" object ("an ECOG from the last 30 days"). */
+  missing: string;
+}
+
 export interface CardTemplate {
   when: string;
   indicator: Indicator;
+  /**
+   * The Da Vinci CRD response type: "external-reference" (the default; links to the policy page)
+   * or "instructions" (text only: no links, no suggestions).
+   */
+  type?: 'external-reference' | 'instructions';
   /** Text with ${placeholders}; under 140 characters once filled (longer is cut to 139). */
   summary: string;
   /** Markdown with ${placeholders}. */
@@ -60,9 +90,16 @@ export const BUILT_IN_PLACEHOLDERS = [
   'policy',
   'document',
   'drug',
+  'shortName',
   'outcome',
-  'criteria',
-  'nextSteps',
+  /** What decides, in words: the blocking reason, or what to document. */
+  'decides',
+  /** The ids that decide ("II, III, IV"; "exclusion X.I"). */
+  'decidedBy',
+  /** Markdown lines: the approving branch's evidence, what blocks, or what to document. */
+  'explanation',
+  /** The policy's notes, one paragraph. */
+  'notes',
 ] as const;
 
 /** The fixed result contract every policy library exposes. */
@@ -80,8 +117,18 @@ const CARD_TEMPLATE = z.looseObject(
     indicator: z.enum(['info', 'warning', 'critical'], {
       error: 'must be info, warning or critical',
     }),
+    type: z
+      .enum(['external-reference', 'instructions'], {
+        error: 'must be external-reference or instructions',
+      })
+      .optional(),
   },
   { error: 'must be an object' },
+);
+
+const CRITERION_WORDS = z.strictObject(
+  { text, dataRule: text, blocks: text, missing: text },
+  { error: 'must be an object with text, dataRule, blocks and missing' },
 );
 
 const READING_TOPIC = z.object(
@@ -130,6 +177,7 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       id: text,
       title: text,
       drug: text,
+      shortName: text.optional(),
       formula: text,
       document: z.looseObject(
         {
@@ -138,6 +186,7 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
           published: text,
           status: z.string({ error: 'must be a string' }).optional(),
           lastReviewed: z.string({ error: 'must be a string' }).optional(),
+          source: text.optional(),
         },
         { error: 'is required' },
       ),
@@ -154,6 +203,11 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       nextSteps: z.record(z.string(), z.string({ error: 'must be text' }), {
         error: 'must map criterion ids to text',
       }),
+      criteriaWords: z.record(z.string(), CRITERION_WORDS, {
+        error: 'must map criterion ids to their words',
+      }),
+      offLabel: text.optional(),
+      notes: strings('must list notes as text').optional(),
       cards: z
         .array(CARD_TEMPLATE, { error: 'must list card templates' })
         .min(1, { error: 'must list card templates' }),
@@ -167,9 +221,19 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
   .superRefine((d, ctx) => {
     if (d.exclusions?.some((x) => !d.criteria.includes(x)))
       ctx.addIssue({ code: 'custom', path: ['exclusions'], message: 'must list criterion ids' });
-    for (const id of Object.keys(d.nextSteps)) {
-      if (!d.criteria.includes(id))
-        ctx.addIssue({ code: 'custom', path: ['nextSteps', id], message: `: no criterion ${id}` });
+    for (const key of ['nextSteps', 'criteriaWords'] as const) {
+      for (const id of Object.keys(d[key])) {
+        if (!d.criteria.includes(id))
+          ctx.addIssue({ code: 'custom', path: [key, id], message: `: no criterion ${id}` });
+      }
+    }
+    for (const id of d.criteria) {
+      if (!d.criteriaWords[id])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['criteriaWords'],
+          message: `has no words for ${id}`,
+        });
     }
   });
 
@@ -193,19 +257,19 @@ export function validateTemplates(
     ...BUILT_IN_PLACEHOLDERS,
     ...Object.keys(definition.order.fields),
   ]);
-  definition.cards.forEach((card, i) => {
-    const def = elmDefs.find((d) => d.name === card.when);
+  const mustBeBoolean = (name: string, at: string) => {
+    const def = elmDefs.find((d) => d.name === name);
     if (!def)
       throw new ContentError(
         file,
-        `field "cards[${i}].when": library "${definition.library.name}" does not define "${card.when}"`,
+        `field "${at}": library "${definition.library.name}" does not define "${name}"`,
       );
-    if (def.resultTypeName !== '{urn:hl7-org:elm-types:r1}Boolean') {
-      throw new ContentError(
-        file,
-        `field "cards[${i}].when": "${card.when}" is not a Boolean definition`,
-      );
-    }
+    if (def.resultTypeName !== '{urn:hl7-org:elm-types:r1}Boolean')
+      throw new ContentError(file, `field "${at}": "${name}" is not a Boolean definition`);
+  };
+  if (definition.offLabel) mustBeBoolean(definition.offLabel, 'offLabel');
+  definition.cards.forEach((card, i) => {
+    mustBeBoolean(card.when, `cards[${i}].when`);
     for (const f of ['summary', 'detail'] as const) {
       for (const [, name] of card[f].matchAll(PLACEHOLDER)) {
         if (!allowed.has(name ?? '')) {

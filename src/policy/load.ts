@@ -11,6 +11,7 @@ import {
   validateTemplates,
   type PolicyDefinition,
 } from './definition';
+import { compileFormula, FormulaError, type Formula } from './formula';
 import { compileOrderReader, type OrderReader } from './order-reader';
 
 export interface Policy {
@@ -26,6 +27,41 @@ export interface Policy {
   triggerNames: RegExp[];
   /** The draft-order FHIRPath, compiled once. */
   orderReader: OrderReader;
+  /** The formula read into its branches, once. */
+  formula: Formula;
+  /** The document's text (definition.document.source), read once; absent when not given. */
+  documentText?: string;
+}
+
+function formulaOf(file: string, definition: PolicyDefinition): Formula {
+  let formula: Formula;
+  try {
+    formula = compileFormula(definition.formula, definition.criteria);
+  } catch (e) {
+    if (e instanceof FormulaError) throw new ContentError(file, `field "formula" ${e.message}`);
+    throw e;
+  }
+  const negated = formula.ids.filter((id) => formula.roles[id] === 'exclusion').sort();
+  const declared = [...(definition.exclusions ?? [])].sort();
+  if (negated.join() !== declared.join())
+    throw new ContentError(
+      file,
+      `field "exclusions" must list the criteria the formula names under "not" (${negated.join(', ') || 'none'})`,
+    );
+  return formula;
+}
+
+function documentTextOf(file: string, definition: PolicyDefinition): string | undefined {
+  const source = definition.document.source;
+  if (!source) return undefined;
+  const at = path.resolve(path.dirname(file), source);
+  if (!at.startsWith(path.dirname(path.resolve(file)) + path.sep))
+    throw new ContentError(file, 'field "document.source" must be a file under the cards folder');
+  try {
+    return fs.readFileSync(at, 'utf8');
+  } catch {
+    throw new ContentError(file, `field "document.source": cannot read ${source}`);
+  }
 }
 
 /** The file in the cards folder that defines the service rather than a policy. */
@@ -59,6 +95,8 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
   }
   const orderReader = compileOrderReader(file, definition.order);
   validateTemplates(file, definition, elmDefs);
+  const formula = formulaOf(file, definition);
+  const documentText = documentTextOf(file, definition);
   return {
     definition,
     file,
@@ -66,12 +104,20 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
       medicationsOnlyThroughValueSets: definition.medicationsOnlyThroughValueSets === true,
       ...(definition.derived ? { derived: definition.derived } : {}),
     }),
-    expressions: [...new Set([...CONTRACT, ...definition.cards.map((c) => c.when)])],
+    expressions: [
+      ...new Set([
+        ...CONTRACT,
+        ...definition.cards.map((c) => c.when),
+        ...(definition.offLabel ? [definition.offLabel] : []),
+      ]),
+    ],
     triggerCodes: triggerKeys(trigger.codes),
     triggerNames: definition.triggers.names.map(
       (n) => new RegExp(`\\b${n.replace(/[^a-z0-9]/gi, '')}\\b`, 'i'),
     ),
     orderReader,
+    formula,
+    ...(documentText !== undefined ? { documentText } : {}),
   };
 }
 

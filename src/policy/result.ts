@@ -1,5 +1,6 @@
 import { EvaluationError } from '../engine/errors';
 import type { Evaluate, EvaluationInput, RawResults } from '../engine/evaluator';
+import { explain, type Explanation } from './formula';
 import type { Policy } from './load';
 
 /** The result contract every policy library exposes (see cql/README.md). */
@@ -19,9 +20,17 @@ export interface PolicyResult {
   policy: string;
   outcome: Outcome;
   criteria: CriterionResult[];
-  /** The value of each card template's `when` definition (true, false or null). */
+  /** The value of each card template's `when` definition and of `offLabel` (true, false or null). */
   conditions: Record<string, boolean | null>;
+  /** What decides the outcome, read against the policy's formula. */
+  explanation: Explanation;
 }
+
+const VALUE_OF: Record<Outcome, boolean | null> = {
+  'criteria-met': true,
+  'criteria-not-met': false,
+  'documentation-needed': null,
+};
 
 const OUTCOMES: readonly string[] = ['criteria-met', 'criteria-not-met', 'documentation-needed'];
 const STATUSES: readonly string[] = ['met', 'not-met', 'unknown'];
@@ -62,12 +71,23 @@ export function readResult(policy: Policy, raw: RawResults): PolicyResult {
     return c;
   });
   const conditions = Object.fromEntries(
-    def.cards.map((c) => {
-      const v = raw[c.when];
-      return [c.when, typeof v === 'boolean' ? v : null];
+    [...def.cards.map((c) => c.when), ...(def.offLabel ? [def.offLabel] : [])].map((name) => {
+      const v = raw[name];
+      return [name, typeof v === 'boolean' ? v : null];
     }),
   );
-  return { policy: def.id, outcome: outcome as Outcome, criteria, conditions };
+  const explanation = explain(
+    policy.formula,
+    Object.fromEntries(criteria.map((c) => [c.id, c.status])),
+  );
+  // The library's "Outcome" and the document's formula over its own criteria must agree: a card
+  // that explains one answer and states another would be worse than no card.
+  if (explanation.value !== VALUE_OF[outcome as Outcome])
+    throw new EvaluationError(
+      def.id,
+      `"Outcome" is ${outcome}, but the formula ${def.formula} gives ${String(explanation.value)} for the criteria`,
+    );
+  return { policy: def.id, outcome: outcome as Outcome, criteria, conditions, explanation };
 }
 
 /** Evaluates one policy for one order: runs its program, reads the contract. */

@@ -47,30 +47,44 @@ const cardPlaceholders = [...BUILT_IN_PLACEHOLDERS, 'drugName'];
 
 const WORDING = fields({
   about: z.string().optional(),
-  /** A criterion's status on a card. */
-  criterionStatus: statusWords,
-  /** An exclusion criterion's status on a card (met = the exclusion applies). */
-  exclusionStatus: statusWords,
   card: fields({
     documentLabel: template('documentNumber', 'documentTitle', 'published', 'reviewed'),
     /** The `reviewed` part of documentLabel, when the document has a last-reviewed date. */
     documentReviewed: template('lastReviewed'),
     linkLabel: template('documentNumber'),
-    criteriaHeading: template('formula'),
-    criterionLine: template('id', 'status', 'text', 'detail', 'evidence'),
-    /** The `detail` part of criterionLine, when the criterion has a detail. */
-    criterionDetail: template('detail'),
-    /** The `evidence` part of criterionLine, when the criterion has evidence (a comma-separated list). */
-    criterionEvidence: template('evidence'),
-    nextStepsHeading: text,
-    nextStepLine: template('id', 'step', 'blocksApproval'),
-    /** The `blocksApproval` part of nextStepLine, when the record says the criterion blocks approval. */
-    blocksApproval: text,
+    /** A criterion of the approving branch, or one that blocks, with what the record showed. */
+    explanationLine: template('label', 'detail'),
+    /** Blocking criteria the summary does not name (other branches fail on them too). */
+    alsoBlocking: template('items'),
+    alsoBlockingItem: template('label', 'detail'),
+    /** A criterion to document: what settles it, and what the record shows now. */
+    missingLine: template('label', 'step', 'found'),
+    /** The `found` part of missingLine, when the record shows something. */
+    missingFound: template('detail'),
+    /** The other smallest sets of criteria whose documentation would approve. */
+    otherMissingSets: template('sets'),
+    /** How a card names an exclusion criterion. */
+    exclusionLabel: template('id'),
+    /** Joins the last two items of a list ("A, B and C"). */
+    and: text,
+    /** Joins alternatives ("I; or III and IV"). */
+    or: text,
+    /** The summary's `decides` when the words make it too long: the criteria by id. */
+    criteriaById: template('ids'),
+    /** One of the policy's notes (e.g. a REMS). */
+    note: template('note'),
     /** Put before the detail of a card for an order recognised by drug name only. */
     nameMatchNotice: text,
     /** Summary and detail when none of the policy's card templates applies. */
     fallbackSummary: template(...cardPlaceholders),
     fallbackDetail: template(...cardPlaceholders),
+  }),
+  /** CDS Hooks overrideReasons on warning cards (each needs a display). */
+  overrideReasons: fields({
+    system: text,
+    codes: z.array(fields({ code: text, display: text }), { error: 'must list codes' }).min(1, {
+      error: 'must list codes',
+    }),
   }),
   /** The card for an order whose evaluation failed. */
   errorCard: fields({
@@ -94,10 +108,17 @@ const WORDING = fields({
     formula: template('formula'),
     library: template('library', 'version'),
     criterionColumn: text,
+    textColumn: text,
+    roleColumn: text,
+    dataRuleColumn: text,
     nextStepColumn: text,
+    inclusion: text,
+    exclusion: text,
+    notesHeading: text,
+    documentLink: template('documentNumber'),
   }),
-  /** What `npm run evaluate` prints per criterion. */
-  evaluateTool: fields({ status: statusWords }),
+  /** What `npm run evaluate` prints per criterion (exclusions: applies / does not apply). */
+  evaluateTool: fields({ status: statusWords, exclusionStatus: statusWords }),
 });
 
 export type Wording = z.infer<typeof WORDING>;

@@ -87,31 +87,54 @@ describe('order-sign cards', () => {
       type: 'absolute',
       url: expect.stringMatching(new RegExp(`/policies/${escapeRegExp(id)}$`)),
     });
-    expect(card.detail).toMatch(/\*\*III\. MET\*\*/);
-    expect(card.detail).toMatch(/Evidence: Observation\/ecog-1/);
+    // The detail: the approving branch with what the record showed, in words (no raw ids).
+    expect(card.detail).toMatch(/^\*\*Meets CC-0248\*\* through II, III, IV\./);
+    expect(card.detail).toMatch(/- \*\*III\*\*: 4 prior lines: /);
+    expect(card.detail).toMatch(/- \*\*IV\*\*: ECOG 1 on \d{4}-\d{2}-\d{2}\./);
+    expect(card.detail).not.toMatch(/Observation\/|\*\*I\*\*/);
+    expect(card.detail).toMatch(/REMS/);
+    expect(card.detail.length).toBeLessThanOrEqual(700);
+    expect(card.overrideReasons).toBeUndefined(); // an info card is not overridden
     expect(card.extension['prior-auth-criteria']).toEqual({
       policy: s.expected.policy,
       outcome: 'criteria-met',
+      formula: 'I or (II and III and IV)',
+      decidedBy: ['II', 'III', 'IV'],
+      approvingBranch: ['II', 'III', 'IV'],
+      notes: [expect.stringMatching(/only through a restricted program under a REMS/)],
       criteria: [
         {
           id: 'I',
+          role: 'inclusion',
           status: 'not-met',
           text: 'Individual is under 19 years of age',
+          detail: expect.stringMatching(/^Age \d+ years/),
           evidence: ['Patient/pt-1'],
         },
         {
           id: 'II',
+          role: 'inclusion',
           status: 'met',
           text: expect.stringMatching(/relapsed or refractory multiple myeloma/),
+          detail: expect.any(String),
           evidence: ['Condition/mm-1'],
         },
         {
           id: 'III',
+          role: 'inclusion',
           status: 'met',
           text: expect.any(String),
+          detail: expect.stringMatching(/^4 prior lines/),
           evidence: expect.arrayContaining(['MedicationRequest/l2-daratumumab']),
         },
-        { id: 'IV', status: 'met', text: expect.any(String), evidence: ['Observation/ecog-1'] },
+        {
+          id: 'IV',
+          role: 'inclusion',
+          status: 'met',
+          text: expect.any(String),
+          detail: expect.stringMatching(/^ECOG 1 on /),
+          evidence: ['Observation/ecog-1'],
+        },
       ],
     });
     expect(res.body.systemActions).toEqual([]);
@@ -123,9 +146,26 @@ describe('order-sign cards', () => {
     const card = res.body.cards[0];
     expect(card.indicator).toBe('warning');
     expect(card.extension['prior-auth-criteria'].outcome).toBe('documentation-needed');
-    expect(card.detail).toMatch(/What to document next/);
-    expect(card.detail).toMatch(/\*\*IV\*\*: Record a current ECOG performance status/);
-    expect(card.detail).not.toMatch(/\*\*II\*\*: Record the multiple myeloma/);
+    expect(card.summary).toBe('Elrexfio: document an ECOG from the last 30 days to meet CC-0248');
+    // Da Vinci CRD Instructions: text only, no links, no suggestions; override reasons offered.
+    expect(card.links).toBeUndefined();
+    expect(card.suggestions).toBeUndefined();
+    expect(card.source.url).toBeUndefined();
+    expect(card.overrideReasons.length).toBeGreaterThan(0);
+    expect(card.overrideReasons.every((r: any) => r.code && r.display)).toBe(true);
+    expect(card.detail).toMatch(/- \*\*IV\*\*: Record a current ECOG performance status/);
+    // What the record holds: the ECOG it found, too old to count.
+    expect(card.detail).toMatch(/the latest is ECOG \d on \d{4}-\d{2}-\d{2} \(\d+ days ago\)/);
+    // Nothing that cannot change the outcome: not the birth date of an adult, not what is met.
+    expect(card.detail).not.toMatch(/\*\*(I|II|III)\*\*/);
+    expect(card.extension['prior-auth-criteria']).toMatchObject({
+      missingSets: [['IV']],
+      decidedBy: ['IV'],
+      toDocument: { IV: expect.stringMatching(/ECOG/) },
+    });
+    expect(card.extension['prior-auth-criteria'].toDocument).toEqual({
+      IV: expect.any(String),
+    });
   });
 
   it('gives each draft order its own card and ignores orders for other drugs', async () => {
@@ -176,24 +216,14 @@ describe('order-sign cards', () => {
     expect(res.body).toEqual({ cards: [], systemActions: [] });
   });
 
-  it('keeps a summary of 139 characters and cuts one of 140 or more to under 140 (CDS Hooks)', async () => {
-    /** The card summary for the scenario with the order's drug name (its text) set to `name`. */
-    const summaryFor = async (name: string): Promise<string> => {
-      const body = clone(scenario(ELREXFIO).request);
-      (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept.text = name;
-      const res = await request(app).post(url).send(body).expect(200);
-      return res.body.cards[0].summary;
-    };
-    // The summary is the drug name then the policy's text: a name of the right length fills it exactly.
-    const rest = (await summaryFor('Elrexfio')).slice('Elrexfio'.length);
-    const named = (length: number) => `Elrexfio-${'x'.repeat(length - rest.length - 9)}`;
-    expect(await summaryFor(named(139))).toBe(`${named(139)}${rest}`);
-    for (const length of [140, 141, 300]) {
-      const summary = await summaryFor(named(length));
-      expect(summary.length).toBe(139);
-      expect(summary.endsWith('…')).toBe(true);
-      expect(summary.startsWith('Elrexfio-xxx')).toBe(true);
-    }
+  it('names the drug by its short name in the summary, whatever the order calls it (CDS Hooks: under 140)', async () => {
+    const body = clone(scenario(ELREXFIO).request);
+    (body.context.draftOrders.entry![0]!.resource as any).medicationCodeableConcept.text =
+      `Elrexfio ${'x'.repeat(300)}`;
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body.cards[0].summary).toBe(
+      'Elrexfio: meets CC-0248 (II, III, IV) — request prior auth with this evidence',
+    );
   });
 
   it('escapes record text placed in the markdown detail: no link, no HTML, no emphasis', async () => {
@@ -207,28 +237,19 @@ describe('order-sign cards', () => {
       expect(detail).not.toContain('**bold**');
       expect(detail).not.toMatch(/\r/);
     };
-    // A record id, as evidence (a FHIR server or prefetch may send any string as an id).
-    const body: any = clone(scenario(ELREXFIO).request);
-    const ecog = body.prefetch.observations.entry[0].resource;
-    expect(ecog.resourceType).toBe('Observation');
-    ecog.id = EVIL;
+    // A drug's text on a record, quoted in the criterion that approves (II.B: the TKI given with it).
+    const body: any = clone(scenario('CC-0126/met-active-tki-order.json').request);
+    const tki = body.prefetch.medicationRequests.entry.find(
+      (e: any) => e.resource.id === 'ima-1',
+    ).resource;
+    tki.medicationCodeableConcept.text = `imatinib ${EVIL}`;
+    // In remission (C91.01): not relapsed or refractory, so the TKI branch is the one that approves.
+    const all = body.prefetch.conditions.entry[0].resource;
+    all.code.coding[0].code = 'C91.01';
+    all.clinicalStatus.coding[0].code = 'remission';
     const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body.cards[0].extension['prior-auth-criteria'].approvingBranch).toContain('II.B');
     expectEscaped(res.body.cards[0].detail);
-    // A coding's display on the order (the therapy phase it states), in a criterion's detail.
-    const order: any = clone(scenario(BLINCYTO).request);
-    order.context.draftOrders.entry[0].resource.reasonCode = [
-      {
-        coding: [
-          {
-            system: 'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl',
-            code: 'C158876', // induction: a therapy phase the policy names in its detail
-            display: EVIL,
-          },
-        ],
-      },
-    ];
-    const res2 = await request(app).post(url).send(order).expect(200);
-    expectEscaped(res2.body.cards[0].detail);
   });
 
   it('says in the card when the drug was recognised by name only', async () => {
@@ -238,7 +259,7 @@ describe('order-sign cards', () => {
     };
     const res = await request(app).post(url).send(body).expect(200);
     expect(res.body.cards[0].detail).toMatch(/recognised by the drug name only/);
-    expect(res.body.cards[0].summary).toMatch(/^elranatamab-bcmm 76 mg SC:/);
+    expect(res.body.cards[0].summary).toMatch(/^Elrexfio: /);
   });
 
   it('isolates a policy that fails: that order gets a warning card, the others their cards', async () => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { statusAs } from '../../src/policy/formula';
 import { readInput } from '../../tools/scenarios';
 import type { Scenario } from '../../tools/scenarios';
 import { content, kit, PATIENTS } from '../support';
@@ -50,11 +51,13 @@ describe.each(runtime.policies.map((p) => p.definition))('test kit for $id', (de
     ]);
   });
 
+  const { roles } = runtime.policies.find((p) => p.definition === definition)!.formula;
   it.each(definition.criteria)('covers criterion %s as met, not met and unknown', (id) => {
     const seen = new Set(scenarios.map((s) => s.expected.criteria[id]).filter(Boolean));
-    const expected = ['met', 'not-met', 'unknown'].filter(
-      (st) => !IMPOSSIBLE[definition.id]?.[id]?.includes(st),
-    );
+    // Exclusions in their own words: applies, does not apply, unknown.
+    const expected = (['met', 'not-met', 'unknown'] as const)
+      .filter((st) => !IMPOSSIBLE[definition.id]?.[id]?.includes(st))
+      .map((st) => statusAs(roles[id]!, st));
     expect([...seen].sort()).toEqual(expected.sort());
   });
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { allScenarioFiles, evaluateInProcess, scenario } from '../support';
+import { statusAs } from '../../src/policy/formula';
+import { allScenarioFiles, content, evaluateInProcess, scenario } from '../support';
 
 /**
  * The policy test kit: every file under test/patients/<policy-id>/ is an order-sign request plus
@@ -19,7 +20,10 @@ describe.each(allScenarioFiles())('%s', (file) => {
     const results = await evaluateInProcess(s.request, NOW);
     const result = results.find((r) => r.policy === s.expected.policy);
     expect(result).toBeDefined();
-    const statuses = Object.fromEntries(result!.criteria.map((c) => [c.id, c.status]));
+    const { formula } = content().policies.find((p) => p.definition.id === s.expected.policy)!;
+    const statuses = Object.fromEntries(
+      result!.criteria.map((c) => [c.id, statusAs(formula.roles[c.id]!, c.status)]),
+    );
     expect(statuses).toMatchObject(s.expected.criteria);
     expect(result!.outcome).toBe(s.expected.outcome);
     for (const [id, refs] of Object.entries(s.expected.evidence ?? {})) {

@@ -42,29 +42,33 @@ async function resultFor(
 }
 
 describe('the words on cards, CRD annotations and policy pages', () => {
-  it('come from the wording: statuses, headings, notes, the name-match notice, labels', async () => {
+  it('come from the wording: lines, notes, the name-match notice, labels', async () => {
     const w = marked();
     const { policy, result } = await resultFor('myelomaNotMet');
     const card = renderCard(policy, result, { drugName: 'Drug' }, 'name', CTX, w);
     expect(card.detail.startsWith('<card.nameMatchNotice>')).toBe(true);
-    expect(card.detail).toContain('<card.criteriaHeading>');
-    expect(card.detail).toContain('<card.criterionLine>');
-    expect(card.detail).toContain('<criterionStatus.met>');
-    expect(card.detail).toContain('<criterionStatus.not-met>');
-    expect(card.detail).toContain('<card.criterionEvidence>');
-    expect(card.detail).toContain('<card.nextStepsHeading>');
-    expect(card.detail).toContain('<card.nextStepLine>');
-    expect(card.detail).toContain('<card.blocksApproval>');
+    expect(card.detail).toContain('<card.explanationLine>');
+    expect(card.detail).toContain('<card.note>');
     expect(card.source.label.startsWith('<card.documentLabel>')).toBe(true);
     expect(card.links![0]!.label.startsWith('<card.linkLabel>')).toBe(true);
+    expect(card.overrideReasons!.map((r) => r.display)).toEqual(
+      content().wording.overrideReasons.codes.map(
+        (c, i) => `<overrideReasons.codes.${i}.display>${c.display}`,
+      ),
+    );
+    const missing = await resultFor('myelomaStaleEcog');
+    const doc = renderCard(missing.policy, missing.result, {}, 'code', CTX, w);
+    expect(doc.detail).toContain('<card.missingLine>');
+    expect(doc.detail).toContain('<card.missingFound>');
   });
 
-  it('use the exclusion words for an exclusion criterion', async () => {
+  it('name an exclusion by its own label', async () => {
     const w = marked();
     const { policy, result } = await resultFor('allNotMetDlbcl');
     expect(policy.definition.exclusions?.length).toBeGreaterThan(0);
     const card = renderCard(policy, result, {}, 'code', CTX, w);
-    expect(card.detail).toContain('<exclusionStatus.met>');
+    expect(card.detail).toContain('<card.exclusionLabel>');
+    expect(card.summary).toContain('<card.exclusionLabel>');
   });
 
   it('fall back to the wording when no card template of the policy applies', async () => {
@@ -78,7 +82,9 @@ describe('the words on cards, CRD annotations and policy pages', () => {
       CTX,
       w,
     );
-    expect(card.summary.startsWith('<card.fallbackSummary>Drug: ')).toBe(true);
+    expect(card.summary.startsWith(`<card.fallbackSummary>${policy.definition.shortName}: `)).toBe(
+      true,
+    );
     expect(card.detail.startsWith('<card.fallbackDetail>')).toBe(true);
   });
 
@@ -119,7 +125,13 @@ describe('the words on cards, CRD annotations and policy pages', () => {
       'formula',
       'library',
       'criterionColumn',
+      'textColumn',
+      'roleColumn',
+      'dataRuleColumn',
       'nextStepColumn',
+      'inclusion',
+      'notesHeading',
+      'documentLink',
     ])
       expect(page).toContain(`<policyPage.${key}>`);
     expect(policyPage(policy)).toBe(policyPage(policy, content().wording));
@@ -157,9 +169,23 @@ describe('the words on cards, CRD annotations and policy pages', () => {
 
 describe('card summaries (CDS Hooks: under 140 characters)', () => {
   const wording = content().wording;
-  /** A policy's summary with the drug name `name`, on a result card and on an error card. */
+  /**
+   * A policy's summary with the drug name `name`, on a result card and on an error card. The
+   * shipped summaries name the drug by its short name; this policy's templates put the order's
+   * drug name (record text) first, as a payer's content may.
+   */
   async function summaries(name: string): Promise<string[]> {
-    const { policy, result } = await resultFor('myelomaMet');
+    const { policy: shipped, result } = await resultFor('myelomaMet');
+    const policy = {
+      ...shipped,
+      definition: {
+        ...shipped.definition,
+        cards: shipped.definition.cards.map((t) => ({
+          ...t,
+          summary: `\${drugName}: ${t.summary}`,
+        })),
+      },
+    } as Policy;
     return [
       renderCard(policy, result, { drugName: name }, 'code', CTX, wording).summary,
       renderErrorCard(policy, { drugName: name }, CTX, wording).summary,
@@ -236,7 +262,9 @@ describe('TypeScript', () => {
       for (const fragment of text
         .split(/\$\{[^}]*\}/)
         .map((s) => s.trim())
-        .filter((s) => /[a-z]/i.test(s))) {
+        .filter((s) => /[a-z]/i.test(s))
+        // The names of the formula's roles are code, whatever the wording calls them.
+        .filter((s) => !['inclusion', 'exclusion'].includes(s))) {
         // Long fragments anywhere; short ones (status words, column labels) as string literals.
         const needles =
           fragment.length >= 12

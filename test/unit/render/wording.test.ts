@@ -31,13 +31,9 @@ describe('the wording file', () => {
     expect(defaultWording()).toEqual(content().wording);
   });
 
-  it('holds every status word for criteria, exclusions and the evaluate tool', () => {
+  it('holds every status word for criteria and exclusions in the evaluate tool', () => {
     const { wording } = content();
-    for (const words of [
-      wording.criterionStatus,
-      wording.exclusionStatus,
-      wording.evaluateTool.status,
-    ]) {
+    for (const words of [wording.evaluateTool.status, wording.evaluateTool.exclusionStatus]) {
       expect(Object.keys(words).sort()).toEqual(['met', 'not-met', 'unknown']);
     }
   });
@@ -61,8 +57,8 @@ describe('the wording file', () => {
     ],
     [
       'a blank status word',
-      (j: any) => void (j.criterionStatus.met = ' '),
-      /field "criterionStatus\.met" must be non-empty text/,
+      (j: any) => void (j.evaluateTool.exclusionStatus.met = ' '),
+      /field "evaluateTool\.exclusionStatus\.met" must be non-empty text/,
     ],
     [
       'a missing outcome reason',
