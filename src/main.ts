@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FileDecisionLog } from './adapters/file/decision-log';
 import { FileFeedbackStore } from './adapters/file/feedback-store';
 import { EvaluationPool } from './engine/pool/pool';
 import { createApp, type AppDeps } from './http/app';
@@ -53,11 +54,13 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   ]);
   const state = { ready: true };
   const feedback = new FileFeedbackStore(config.feedbackLog);
+  const decisions = new FileDecisionLog(config.decisionLog);
   const routers = (await options.routers?.(content)) ?? [];
   const app = createApp({
     registry,
     policies: content.policies,
     feedback,
+    decisions,
     config,
     log,
     metrics,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BadRequestError } from '../platform/errors';
 import { nonEmptyString, parseShape, whole } from '../platform/shape';
-import type { FeedbackItem } from './types';
+import type { Card, FeedbackItem, FeedbackRecord } from './types';
 
 const CODING_FIELDS = ['system', 'code', 'display'] as const;
 
@@ -76,4 +76,75 @@ const FEEDBACK = z.object(
 /** Validates a feedback body ({ feedback: [...] }); anything wrong is a 400 naming the item. */
 export function parseFeedback(body: unknown): FeedbackItem[] {
   return parseShape(FEEDBACK, body, (message) => new BadRequestError(message)).feedback;
+}
+
+/** What a returned card says was decided: its policy, outcome and the override reasons it offers. */
+export interface CardDecision {
+  card: string;
+  policy: string;
+  outcome: string;
+  overrideReasons: string[];
+}
+
+/** The decision facts a stored feedback item is joined to. */
+export interface DecisionFacts extends CardDecision {
+  hookInstance: string;
+  decidedAt: string;
+}
+
+const DECISION_EXTENSIONS = ['prior-auth-criteria', 'prior-auth-instructions'] as const;
+
+function stringField(value: unknown, key: string): string | undefined {
+  const v = (value as Record<string, unknown> | null | undefined)?.[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * The decision behind each card: its `prior-auth-criteria` extension, else its
+ * `prior-auth-instructions` extension (policy, outcome); cards with neither are not decisions.
+ * The offered override reasons are the codes of `card.overrideReasons` (Codings), if any.
+ */
+export function cardDecisions(cards: readonly Card[]): CardDecision[] {
+  return cards.flatMap((card) => {
+    const ext = DECISION_EXTENSIONS.map((k) => card.extension?.[k]).find(
+      (e) => stringField(e, 'policy') && stringField(e, 'outcome'),
+    );
+    if (!ext || typeof card.uuid !== 'string') return [];
+    const offered: unknown = card.overrideReasons; // checked: any handler's cards pass here
+    const overrideReasons = Array.isArray(offered)
+      ? offered.map((c) => stringField(c, 'code')).filter((c): c is string => c !== undefined)
+      : [];
+    return [
+      {
+        card: card.uuid,
+        policy: stringField(ext, 'policy')!,
+        outcome: stringField(ext, 'outcome')!,
+        overrideReasons,
+      },
+    ];
+  });
+}
+
+/** The feedback items as stored: each joined to its card's decision (nulls when the card is unknown). */
+export function feedbackRecords(
+  service: string,
+  items: readonly FeedbackItem[],
+  receivedAt: Date,
+  decisions: ReadonlyMap<string, DecisionFacts>,
+): FeedbackRecord[] {
+  return items.map((item) => {
+    const decision = decisions.get(item.card);
+    const code = item.overrideReason?.reason?.code;
+    return {
+      receivedAt: receivedAt.toISOString(),
+      service,
+      ...item,
+      policy: decision?.policy ?? null,
+      decisionOutcome: decision?.outcome ?? null,
+      hookInstance: decision?.hookInstance ?? null,
+      decidedAt: decision?.decidedAt ?? null,
+      reasonOffered:
+        decision && code !== undefined ? decision.overrideReasons.includes(code) : null,
+    };
+  });
 }

@@ -70,3 +70,19 @@ export interface FeedbackItem {
     userComment?: string;
   };
 }
+
+/**
+ * One feedback item as stored: the item, when and for which service it arrived, and the decision
+ * behind the card (null when the card is unknown: such feedback is still kept).
+ */
+export interface FeedbackRecord extends FeedbackItem {
+  receivedAt: string;
+  service: string;
+  policy: string | null;
+  /** The card's outcome when it was returned (criteria-met, criteria-not-met, ...). */
+  decisionOutcome: string | null;
+  hookInstance: string | null;
+  decidedAt: string | null;
+  /** Whether overrideReason.reason.code was among the card's offered reasons; null when no code or unknown card. */
+  reasonOffered: boolean | null;
+}

@@ -5,7 +5,7 @@ import { NotFoundError } from '../platform/errors';
 import type { Logger } from '../platform/log';
 import { Metrics } from '../platform/metrics';
 import type { Policy } from '../policy/load';
-import type { Clock, FeedbackSink } from '../ports';
+import type { Clock, DecisionLog, FeedbackSink } from '../ports';
 import type { ServiceRegistry } from '../services/registry';
 import { cdsRouter } from './cds-router';
 import { errorHandler } from './errors';
@@ -17,6 +17,7 @@ export interface AppDeps {
   registry: ServiceRegistry;
   policies: Policy[];
   feedback: FeedbackSink;
+  decisions: DecisionLog;
   config: Readonly<Config>;
   log: Logger;
   now?: Clock;
@@ -51,11 +52,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(policyRouter(deps.policies));
-  const { registry, feedback, config, log } = deps;
+  const { registry, feedback, decisions, config, log } = deps;
+  const now = deps.now ?? (() => new Date());
   app.use(
     '/cds-services',
     mountedAt('/cds-services'),
-    cdsRouter({ registry, feedback, config, log, now: deps.now ?? (() => new Date()) }),
+    cdsRouter({ registry, feedback, decisions, config, log, now, metrics }),
   );
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log, deps.config.bodyLimitBytes));

@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { parseFeedback } from '../cds/feedback';
+import { cardDecisions, feedbackRecords, parseFeedback } from '../cds/feedback';
+import type { CdsResponse, FeedbackItem } from '../cds/types';
 import type { Config, TrustedClient } from '../platform/config';
 import { NotFoundError } from '../platform/errors';
 import type { Logger } from '../platform/log';
-import type { Clock, FeedbackSink } from '../ports';
+import type { Metrics } from '../platform/metrics';
+import type { Clock, Decision, DecisionLog, FeedbackSink } from '../ports';
 import type { CdsService, ServiceRegistry } from '../services/registry';
 import { Authenticator } from './auth';
 import { operationOutcome } from './errors';
@@ -13,9 +15,12 @@ import { baseUrlOf, jsonBody } from './middleware';
 export interface CdsRouterDeps {
   registry: ServiceRegistry;
   feedback: FeedbackSink;
+  /** Where the decision behind each returned card is recorded, for joining feedback to it. */
+  decisions: DecisionLog;
   config: Readonly<Config>;
   log: Logger;
   now: Clock;
+  metrics?: Metrics;
 }
 
 type Call = Request & { client?: TrustedClient; service?: CdsService };
@@ -64,11 +69,14 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
   router.get('/', (_req, res) => res.json(registry.discovery()));
   router.post('/:id', knownService, authenticate, ...json, async (req: Call, res) => {
     const ctx = { baseUrl: baseUrlOf(req), ...(req.client ? { client: req.client } : {}) };
-    res.json(await gate.run(() => (req.service as CdsService).handle(req.body, ctx)));
+    const service = req.service as CdsService;
+    const response = await gate.run(() => service.handle(req.body, ctx));
+    res.json(response);
+    recordDecisions(deps, service.definition.id, req.body, response);
   });
   router.post('/:id/feedback', knownService, authenticate, ...json, async (req: Call, res) => {
     const items = parseFeedback(req.body);
-    await deps.feedback.append((req.service as CdsService).definition.id, items, deps.now());
+    await storeFeedback(deps, (req.service as CdsService).definition.id, items);
     deps.log.info('feedback', { items: items.length, outcomes: items.map((i) => i.outcome) });
     res.status(200).json({});
   });
@@ -79,4 +87,61 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
     );
   });
   return router;
+}
+
+/**
+ * Records the decision behind each card of an answered hook call, without holding the answer:
+ * a failure is logged (ids and counts only), never sent to the clinician.
+ */
+function recordDecisions(
+  deps: CdsRouterDeps,
+  service: string,
+  body: { hookInstance?: unknown },
+  response: CdsResponse,
+): void {
+  const hookInstance = typeof body.hookInstance === 'string' ? body.hookInstance : '';
+  const decidedAt = deps.now().toISOString();
+  const decisions: Decision[] = cardDecisions(response.cards).map((d) => ({
+    card: d.card,
+    service,
+    policy: d.policy,
+    outcome: d.outcome,
+    hookInstance,
+    decidedAt,
+    overrideReasons: d.overrideReasons,
+  }));
+  if (decisions.length === 0) return;
+  const failed = (e: unknown) => {
+    deps.metrics?.bookkeepingFailures.inc({ what: 'decision-record' });
+    deps.log.error('decision-log-failed', {
+      service,
+      hookInstance,
+      cards: decisions.length,
+      error: (e as Error)?.message ?? String(e),
+    });
+  };
+  try {
+    deps.decisions.record(decisions).catch(failed);
+  } catch (e) {
+    failed(e);
+  }
+}
+
+/**
+ * Stores the feedback items, each joined to the decision behind its card. A failed lookup is
+ * logged and the items are stored as for unknown cards: feedback is never dropped.
+ */
+async function storeFeedback(
+  deps: CdsRouterDeps,
+  service: string,
+  items: FeedbackItem[],
+): Promise<void> {
+  let decisions = new Map<string, Decision>();
+  try {
+    decisions = await deps.decisions.find(items.map((i) => i.card));
+  } catch (e) {
+    deps.metrics?.bookkeepingFailures.inc({ what: 'decision-lookup' });
+    deps.log.error('decision-lookup-failed', { items: items.length, error: (e as Error)?.message });
+  }
+  await deps.feedback.append(feedbackRecords(service, items, deps.now(), decisions));
 }

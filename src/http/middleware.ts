@@ -3,13 +3,22 @@ import { UnsupportedMediaTypeError } from '../platform/errors';
 import type { Metrics } from '../platform/metrics';
 import { tooLarge } from './errors';
 
-/** CORS for browser-based sandboxes: any origin, the headers CDS clients send, on every response. */
+/**
+ * CORS for browser-based sandboxes: any origin, the headers CDS clients send, on every response.
+ * A public sandbox (https://sandbox.cds-hooks.org) calling this service on localhost is a request to
+ * the private network: Chrome's Private Network Access preflight asks with
+ * `Access-Control-Request-Private-Network: true` and needs `Access-Control-Allow-Private-Network:
+ * true` back; only such a preflight gets it.
+ */
 export function cors(req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept');
   res.setHeader('Access-Control-Max-Age', '600');
   if (req.method === 'OPTIONS') {
+    const privateNetwork = req.headers['access-control-request-private-network'];
+    if (typeof privateNetwork === 'string' && privateNetwork.trim().toLowerCase() === 'true')
+      res.setHeader('Access-Control-Allow-Private-Network', 'true');
     res.status(204).end();
     return;
   }

@@ -36,6 +36,8 @@ export interface Config {
   serviceFile: string;
   /** Append-only JSON-lines file where feedback is kept. */
   feedbackLog: string;
+  /** Append-only JSON-lines file of the decisions behind returned cards (policy, outcome per card uuid). */
+  decisionLog: string;
   /** CDS Hooks client authentication (JWT); on by default in production (NODE_ENV=production). */
   auth: {
     enabled: boolean;
@@ -199,6 +201,14 @@ function clientTimeouts(env: NodeJS.ProcessEnv): {
   return { headersTimeoutMs, requestTimeoutMs };
 }
 
+/** Where feedback and the decisions behind returned cards are kept (append-only JSON lines). */
+function logFiles(env: NodeJS.ProcessEnv): Pick<Config, 'feedbackLog' | 'decisionLog'> {
+  return {
+    feedbackLog: dir(env, 'FEEDBACK_LOG', path.join(REPO_ROOT, 'data', 'feedback.jsonl')),
+    decisionLog: dir(env, 'DECISION_LOG', path.join(REPO_ROOT, 'data', 'decisions.jsonl')),
+  };
+}
+
 /** Reads the configuration once, from the environment; anything wrong throws a ConfigError. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
@@ -233,7 +243,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       valueSetDir: dir(env, 'VALUESET_DIR', DEFAULT_CONTENT.valueSetDir),
     },
     serviceFile: path.join(cardsDir, 'service.json'),
-    feedbackLog: dir(env, 'FEEDBACK_LOG', path.join(REPO_ROOT, 'data', 'feedback.jsonl')),
+    ...logFiles(env),
     auth: {
       enabled: authEnabled,
       clients,

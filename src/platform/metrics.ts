@@ -30,6 +30,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bookkeepingFailures = new Counter({
+    name: 'cds_bookkeeping_failures_total',
+    help: 'Decision-log writes and lookups that failed (the hook answer was still sent)',
+    labelNames: ['what'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -7,9 +7,11 @@
  * literals, a criterion that must be met or, under `not`, an exclusion that must not apply. Kleene
  * logic distributes, so the branches give the same three-valued answer as the formula itself.
  */
-import type { CriterionStatus } from './result';
 
 export type Role = 'inclusion' | 'exclusion';
+
+/** A criterion's three-valued status, as the policy library reports it. */
+export type CriterionStatus = 'met' | 'not-met' | 'unknown';
 
 /** A criterion's status as people read it: an exclusion applies or does not apply. */
 export type ReadStatus = CriterionStatus | 'applies' | 'does-not-apply';

@@ -1,11 +1,11 @@
 import { EvaluationError } from '../engine/errors';
 import type { Evaluate, EvaluationInput, RawResults } from '../engine/evaluator';
-import { explain, type Explanation } from './formula';
+import { explain, type CriterionStatus, type Explanation } from './formula';
 import type { Policy } from './load';
 
 /** The result contract every policy library exposes (see cql/README.md). */
 export type Outcome = 'criteria-met' | 'criteria-not-met' | 'documentation-needed';
-export type CriterionStatus = 'met' | 'not-met' | 'unknown';
+export type { CriterionStatus } from './formula';
 
 export interface CriterionResult {
   id: string;

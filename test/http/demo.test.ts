@@ -63,6 +63,25 @@ describe('demo FHIR server', () => {
   });
 });
 
+/**
+ * What each demo patient's card says in its summary: the outcome first and the one thing that
+ * decides (issue 11: understood in five seconds). Written by hand from the patients' records.
+ */
+const SUMMARIES: Record<string, string> = {
+  'demo-elrexfio-met':
+    'Elrexfio: meets CC-0248 (II, III, IV) — request prior auth with this evidence',
+  'demo-elrexfio-ecog': 'Elrexfio: not approvable — ECOG above 2 (CC-0248 IV)',
+  'demo-elrexfio-docs': 'Elrexfio: document an ECOG from the last 30 days to meet CC-0248',
+  'demo-blincyto-relapse':
+    'Blincyto: meets CC-0126 (I, II.A) — request prior auth with this evidence',
+  'demo-blincyto-tki': 'Blincyto: meets CC-0126 (I, II.B) — request prior auth with this evidence',
+  'demo-blincyto-dlbcl': 'Blincyto: not approvable — ordered for DLBCL (CC-0126 exclusion X.I)',
+  'demo-blincyto-nocd19': 'Blincyto: document a CD19-positive result to meet CC-0126',
+  'demo-blincyto-maint':
+    'Blincyto: meets CC-0126 (III, IV) — request prior auth with this evidence',
+  'demo-blincyto-infant': 'Blincyto: meets CC-0126 (V) — request prior auth with this evidence',
+};
+
 describe.each(patients.map((p) => [p.id, p] as const))('signing for %s', (_id, patient) => {
   it(`gives ${patient.policy} ${patient.expected} from data fetched off the embedded FHIR server`, async () => {
     const res = await request(base)
@@ -83,10 +102,13 @@ describe.each(patients.map((p) => [p.id, p] as const))('signing for %s', (_id, p
         },
       })
       .expect(200);
-    const ext = res.body.cards
-      .map((c: any) => c.extension['prior-auth-criteria'])
-      .find((e: any) => e.policy === patient.policy);
+    const card = res.body.cards.find(
+      (c: any) => c.extension['prior-auth-criteria'].policy === patient.policy,
+    );
+    const ext = card.extension['prior-auth-criteria'];
     expect(ext.outcome).toBe(patient.expected);
+    expect(card.summary).toBe(SUMMARIES[patient.id]);
+    expect(card.detail.length).toBeLessThanOrEqual(700);
     expect(res.body.systemActions).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FileDecisionLog } from '../../src/adapters/file/decision-log';
 import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
 import { createApp, type AppDeps } from '../../src/http/app';
 import { readConfig, type Config } from '../../src/platform/config';
@@ -11,7 +12,7 @@ import type { Evaluate } from '../../src/engine/evaluator';
 import { orderSignDepsFrom } from '../../src/services/deps';
 import { handleOrderSign, type OrderSignDeps } from '../../src/services/order-sign';
 import { ServiceRegistry } from '../../src/services/registry';
-import type { Clock } from '../../src/ports';
+import type { Clock, DecisionLog } from '../../src/ports';
 import { content, NOW } from '../support';
 
 export { allScenarioFiles, clone, content, NOW, PATIENTS, scenario } from '../support';
@@ -47,6 +48,8 @@ export interface TestApp {
   app: ReturnType<typeof createApp>;
   logs: string[];
   feedbackFile: string;
+  /** The decision log file (beside the feedback file). */
+  decisionFile: string;
   content: Content;
   url: string;
 }
@@ -57,9 +60,11 @@ export interface TestAppOptions {
   log?: AppDeps['log'];
   /** The clock; default the fixed test clock. */
   now?: Clock;
+  /** The decision log; default a file one on decisionFile. */
+  decisions?: DecisionLog;
 }
 
-/** The app as main composes it, with a temp feedback file, captured logs and the fixed clock. */
+/** The app as main composes it, with temp feedback and decision files, captured logs and the fixed clock. */
 export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): TestApp {
   const loaded = content();
   const logs: string[] = [];
@@ -67,7 +72,8 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
     fs.mkdtempSync(path.join(os.tmpdir(), 'pa-feedback-')),
     'feedback.jsonl',
   );
-  const config = testConfig({ feedbackLog: feedbackFile, ...overrides });
+  const decisionFile = path.join(path.dirname(feedbackFile), 'decisions.jsonl');
+  const config = testConfig({ feedbackLog: feedbackFile, decisionLog: decisionFile, ...overrides });
   const log = options.log ?? createLogger('debug', (l) => logs.push(l));
   const now = options.now ?? (() => NOW);
   const metrics = new Metrics();
@@ -82,8 +88,10 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
     log,
     metrics,
     feedback: new FileFeedbackStore(feedbackFile),
+    decisions: options.decisions ?? new FileDecisionLog(decisionFile),
     now,
     ...(options.routers ? { routers: options.routers } : {}),
   });
-  return { app, logs, feedbackFile, content: loaded, url: `/cds-services/${loaded.service.id}` };
+  const url = `/cds-services/${loaded.service.id}`;
+  return { app, logs, feedbackFile, decisionFile, content: loaded, url };
 }

@@ -101,7 +101,7 @@ describe('order-sign cards', () => {
       formula: 'I or (II and III and IV)',
       decidedBy: ['II', 'III', 'IV'],
       approvingBranch: ['II', 'III', 'IV'],
-      notes: [expect.stringMatching(/only through a restricted program under a REMS/)],
+      notes: [expect.stringMatching(/only through a restricted program \(REMS\)/)],
       criteria: [
         {
           id: 'I',
@@ -153,7 +153,9 @@ describe('order-sign cards', () => {
     expect(card.source.url).toBeUndefined();
     expect(card.overrideReasons.length).toBeGreaterThan(0);
     expect(card.overrideReasons.every((r: any) => r.code && r.display)).toBe(true);
-    expect(card.detail).toMatch(/- \*\*IV\*\*: Record a current ECOG performance status/);
+    expect(card.detail).toMatch(
+      /- \*\*IV\*\*: Record an ECOG performance status \(LOINC 89247-1\) from the last 30 days/,
+    );
     // What the record holds: the ECOG it found, too old to count.
     expect(card.detail).toMatch(/the latest is ECOG \d on \d{4}-\d{2}-\d{2} \(\d+ days ago\)/);
     // Nothing that cannot change the outcome: not the birth date of an adult, not what is met.
