@@ -59,7 +59,10 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
           req.get('authorization'),
           `${config.publicBaseUrl ?? baseUrlOf(req)}${req.originalUrl.split('?')[0]}`,
         );
-      rateLimiter.take(req.client?.iss ?? req.ip ?? 'unknown');
+      // Per authenticated client (its own limit, else the default); without authentication there
+      // is no client identity, and the default applies per remote address.
+      if (req.client) rateLimiter.take(`client:${req.client.iss}`, req.client.ratePerMinute);
+      else rateLimiter.take(`ip:${req.ip ?? 'unknown'}`);
       next();
     } catch (e) {
       next(e);

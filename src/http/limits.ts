@@ -34,7 +34,10 @@ export class ConcurrencyGate {
   }
 }
 
-/** Fixed one-minute windows per client key; over the limit → 429 with Retry-After. */
+/**
+ * Fixed one-minute windows per client key; over the limit → 429 with Retry-After. The limit is
+ * the service's default, or the one given for the client (0: no limit).
+ */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
@@ -43,8 +46,8 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(key: string): void {
-    if (this.perMinute <= 0) return;
+  take(key: string, perMinute: number = this.perMinute): void {
+    if (perMinute <= 0) return;
     const t = this.now();
     const start = t - (t % 60_000);
     let w = this.windows.get(key);
@@ -55,6 +58,6 @@ export class RateLimiter {
       this.windows.set(key, w);
     }
     w.count++;
-    if (w.count > this.perMinute) throw new TooManyRequestsError((start + 60_000 - t) / 1000);
+    if (w.count > perMinute) throw new TooManyRequestsError((start + 60_000 - t) / 1000);
   }
 }

@@ -15,6 +15,8 @@ export interface TrustedClient {
   jkuAllow?: string[];
   /** FHIR servers this client may send as fhirServer (base URLs, prefix match); default: the global list. */
   fhirServers?: string[];
+  /** Service calls per minute for this client (0: no limit); default RATE_LIMIT_PER_MINUTE. */
+  ratePerMinute?: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -139,6 +141,12 @@ const CLIENTS = z.array(
         // Exact URLs, as sent in jku headers.
         jkuAllow: URLS.optional(),
         fhirServers: URLS.transform((urls) => urls.map((u) => u.replace(/\/+$/, ''))).optional(),
+        ratePerMinute: z
+          .number({ error: 'must be a whole number from 0 (no limit) to 1000000' })
+          .int({ error: 'must be a whole number from 0 (no limit) to 1000000' })
+          .min(0, { error: 'must be a whole number from 0 (no limit) to 1000000' })
+          .max(1_000_000, { error: 'must be a whole number from 0 (no limit) to 1000000' })
+          .optional(),
       })
       .refine((c) => Boolean(c.jwksUrl || c.jkuAllow?.length), {
         error: 'needs jwksUrl or jkuAllow',
@@ -257,7 +265,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       fhirMaxResponseBytes: bytes(env, 'FHIR_MAX_RESPONSE_BYTES', 20 * 1024 * 1024),
       maxConcurrent: integer(env, 'MAX_CONCURRENT', 8, 1, 1000),
       maxQueue: integer(env, 'MAX_QUEUE', 16, 0, 10000),
-      ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+      ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30_000, 0, 1_000_000),
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     ...clientTimeouts(env),

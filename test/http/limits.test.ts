@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import nock from 'nock';
 import request from 'supertest';
 import { clone, example, scenario, testApp, testConfig } from './helpers';
@@ -100,6 +101,75 @@ describe('rate limit per client', () => {
     expect(retryAfter).toBeLessThanOrEqual(40);
     // Discovery is not limited.
     await request(app).get('/cds-services').expect(200);
+  });
+});
+
+describe('rate limit per authenticated client (its own limit from CDS_CLIENTS, else the default)', () => {
+  const BASE = 'https://cds.example.org';
+  const LIMITED = 'https://busy-ehr.example.org';
+  const DEFAULT = 'https://quiet-ehr.example.org';
+  let app: ReturnType<typeof testApp>['app'];
+  let url: string;
+  let sign: (iss: string) => Promise<string>;
+  beforeAll(async () => {
+    jest.useFakeTimers({
+      now: Date.UTC(2026, 5, 15, 12, 0, 20),
+      advanceTimers: true,
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'],
+    });
+    const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES384', use: 'sig' };
+    for (const iss of [LIMITED, DEFAULT])
+      nock(iss)
+        .get('/jwks')
+        .reply(200, { keys: [jwk] })
+        .persist();
+    let jti = 0;
+    ({ app, url } = testApp({
+      publicBaseUrl: BASE,
+      limits: limits({ ratePerMinute: 3 }),
+      auth: {
+        enabled: true,
+        clockSkewSeconds: 30,
+        jwksCooldownSeconds: 0,
+        clients: [
+          { iss: LIMITED, jwksUrl: `${LIMITED}/jwks`, ratePerMinute: 1 },
+          { iss: DEFAULT, jwksUrl: `${DEFAULT}/jwks` },
+        ],
+      },
+    }));
+    sign = (iss) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        iss,
+        sub: 'ehr',
+        aud: `${BASE}${url}`,
+        iat: now,
+        exp: now + 60,
+        jti: `j${++jti}`,
+      })
+        .setProtectedHeader({ alg: 'ES384', kid: 'k1', typ: 'JWT' })
+        .sign(privateKey);
+    };
+  });
+  afterAll(() => {
+    nock.cleanAll();
+    jest.useRealTimers();
+  });
+
+  it('keeps each client to its own limit: one client over its limit does not throttle another', async () => {
+    const body = scenario(SCENARIO).request;
+    const post = async (iss: string) =>
+      (
+        await request(app)
+          .post(url)
+          .set('Authorization', `Bearer ${await sign(iss)}`)
+          .send(body)
+      ).status;
+    expect([await post(LIMITED), await post(LIMITED)]).toEqual([200, 429]);
+    const others = [];
+    for (let i = 0; i < 4; i++) others.push(await post(DEFAULT));
+    expect(others).toEqual([200, 200, 200, 429]);
   });
 });
 

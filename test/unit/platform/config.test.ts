@@ -68,6 +68,14 @@ describe('readConfig', () => {
       /^CDS_CLIENTS: .*jwksUrl must be an http\(s\) URL/,
     ],
     [{ CDS_CLIENTS_FILE: '/no/such/file.json' }, /^CDS_CLIENTS_FILE: cannot read/],
+    [
+      { CDS_CLIENTS: '[{"iss":"x","jwksUrl":"https://k","ratePerMinute":-1}]' },
+      /^CDS_CLIENTS: .*ratePerMinute must be a whole number from 0 \(no limit\) to 1000000/,
+    ],
+    [
+      { CDS_CLIENTS: '[{"iss":"x","jwksUrl":"https://k","ratePerMinute":"lots"}]' },
+      /^CDS_CLIENTS: .*ratePerMinute must be a whole number/,
+    ],
     [{ MAX_CONCURRENT: '0' }, /^MAX_CONCURRENT: /],
     [{ PORT: '70000' }, /^PORT: /],
     [{ BODY_LIMIT: 'huge' }, /^BODY_LIMIT: /],
