@@ -59,6 +59,7 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   const app = createApp({
     registry,
     policies: content.policies,
+    wording: content.wording,
     feedback,
     decisions,
     config,
@@ -79,7 +80,9 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     ...options.describe?.(port),
     startupMs: Date.now() - started,
   });
-  stopOnSignals(server, config, log, state, pool);
+  stopOnSignals(server, config, log, state, () =>
+    Promise.allSettled([decisions.flush(), pool?.close()]).then(() => undefined),
+  );
   return server;
 }
 
@@ -127,7 +130,8 @@ function stopOnSignals(
   config: Readonly<Config>,
   log: Logger,
   state: { ready: boolean },
-  pool?: EvaluationPool,
+  /** Stores what is pending and stops the workers. */
+  drain: () => Promise<void>,
 ): void {
   const stop = (signal: string) => {
     if (!state.ready) return;
@@ -135,9 +139,7 @@ function stopOnSignals(
     log.info('shutting-down', { signal, graceMs: config.shutdownGraceMs });
     server.close(() => {
       log.info('stopped');
-      void (pool?.close() ?? Promise.resolve()).finally(() =>
-        setTimeout(() => process.exit(0), 50),
-      );
+      void drain().finally(() => setTimeout(() => process.exit(0), 50));
     });
     server.closeIdleConnections();
     setTimeout(() => {

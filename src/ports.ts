@@ -27,6 +27,8 @@ export interface Decision {
 export interface DecisionLog {
   record(decisions: Decision[]): Promise<void>;
   find(cardUuids: string[]): Promise<Map<string, Decision>>;
+  /** Resolves when every decision recorded so far is stored (called before the process exits). */
+  flush(): Promise<void>;
 }
 
 /** The time, injectable so tests and evaluations are reproducible. */

@@ -115,6 +115,17 @@ export function countRates(
   decisions: readonly DecisionLine[],
   feedback: readonly FeedbackLine[],
 ): RateReport {
+  // Lines that are not records of their kind (a hand-edited or damaged file) are left out.
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  decisions = decisions.filter(
+    (d) => isObject(d) && typeof d.card === 'string' && typeof d.policy === 'string',
+  );
+  feedback = feedback.filter(
+    (f) =>
+      isObject(f) &&
+      typeof f.card === 'string' &&
+      (f.outcome === 'accepted' || f.outcome === 'overridden'),
+  );
   const byCard = new Map(decisions.map((d) => [d.card, d]));
   const tallies = new Map<string, Tally>();
   const tally = (policy: string, decisionOutcome: string): Tally => {

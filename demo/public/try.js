@@ -25,7 +25,8 @@ const list = (v) => (Array.isArray(v) ? v : []);
 function safeUrl(url) {
   const u = str(url).trim();
   if (/^https?:\/\//i.test(u)) return u;
-  if (/^\/(?!\/)/.test(u)) return u;
+  // A path on this server; not "//host" or "/\\host", which browsers resolve to another site.
+  if (/^\/(?![\/\\])/.test(u)) return u;
   return null;
 }
 
@@ -363,7 +364,13 @@ function criteriaView(pac) {
       'summary',
       {},
       `Criteria (${criteria.length}) — `,
-      el('span', { class: 'outcome', text: OUTCOME_TEXT[outcome] || outcome || 'no outcome' }),
+      el('span', {
+        class: 'outcome',
+        text:
+          (Object.hasOwn(OUTCOME_TEXT, outcome) && OUTCOME_TEXT[outcome]) ||
+          outcome ||
+          'no outcome',
+      }),
     ),
   );
   if (pac.formula)
@@ -411,7 +418,8 @@ function criteriaView(pac) {
   );
   const body = el('tbody');
   for (const c of criteria) {
-    const s = STATUS[c.role][c.status] || {
+    const byStatus = (Object.hasOwn(STATUS, c.role) && STATUS[c.role]) || {};
+    const s = (Object.hasOwn(byStatus, c.status) && byStatus[c.status]) || {
       label: c.status || 'unknown',
       effect: 'unknown',
       icon: '?',
@@ -430,7 +438,7 @@ function criteriaView(pac) {
     if (marks.childNodes.length) statusCell.append(marks);
 
     const detailCell = el('td', { class: 'criterion-detail', text: c.detail });
-    if (toDocument[c.id])
+    if (Object.hasOwn(toDocument, c.id) && typeof toDocument[c.id] === 'string')
       detailCell.append(
         el(
           'p',

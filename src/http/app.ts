@@ -5,6 +5,7 @@ import { NotFoundError } from '../platform/errors';
 import type { Logger } from '../platform/log';
 import { Metrics } from '../platform/metrics';
 import type { Policy } from '../policy/load';
+import type { Wording } from '../render/wording';
 import type { Clock, DecisionLog, FeedbackSink } from '../ports';
 import type { ServiceRegistry } from '../services/registry';
 import { cdsRouter } from './cds-router';
@@ -16,6 +17,8 @@ import { policyRouter } from './policy-router';
 export interface AppDeps {
   registry: ServiceRegistry;
   policies: Policy[];
+  /** The loaded content's wording (the policy pages use it). */
+  wording: Wording;
   feedback: FeedbackSink;
   decisions: DecisionLog;
   config: Readonly<Config>;
@@ -51,7 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
       policyIds: deps.policies.map((p) => p.definition.id),
     }),
   );
-  app.use(policyRouter(deps.policies));
+  app.use(policyRouter(deps.policies, deps.wording));
   const { registry, feedback, decisions, config, log } = deps;
   const now = deps.now ?? (() => new Date());
   app.use(

@@ -1,11 +1,19 @@
 import express from 'express';
 import { NotFoundError } from '../platform/errors';
 import type { Policy } from '../policy/load';
+import type { Wording } from '../render/wording';
 import { policyPage } from './policy-page';
 
-/** The service's index and a page per policy (the cards link there). */
-export function policyRouter(policies: Policy[]): express.Router {
+/** The service's index and a page per policy (the cards link there), each page built once. */
+export function policyRouter(policies: Policy[], wording: Wording): express.Router {
   const router = express.Router();
+  const pages = new Map(policies.map((p) => [p.definition.id, policyPage(p, wording)]));
+  const byId = new Map(policies.map((p) => [p.definition.id, p]));
+  const policyOf = (id: string): Policy => {
+    const policy = byId.get(id);
+    if (!policy) throw new NotFoundError(`no policy ${id}`);
+    return policy;
+  };
   router.get('/', (_req, res) => {
     res.json({
       service: 'pa-cds-hooks',
@@ -14,13 +22,11 @@ export function policyRouter(policies: Policy[]): express.Router {
     });
   });
   router.get('/policies/:id', (req, res) => {
-    const policy = policies.find((p) => p.definition.id === req.params.id);
-    if (!policy) throw new NotFoundError(`no policy ${req.params.id}`);
-    res.type('html').send(policyPage(policy));
+    const page = pages.get(policyOf(String(req.params.id)).definition.id);
+    res.type('html').send(page);
   });
   router.get('/policies/:id/document', (req, res) => {
-    const policy = policies.find((p) => p.definition.id === req.params.id);
-    if (!policy) throw new NotFoundError(`no policy ${req.params.id}`);
+    const policy = policyOf(String(req.params.id));
     if (policy.documentText === undefined)
       throw new NotFoundError(`policy ${req.params.id} ships no document text`);
     res.type('text/plain; charset=utf-8').send(policy.documentText);

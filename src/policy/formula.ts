@@ -42,6 +42,9 @@ type Node =
 
 export class FormulaError extends Error {}
 
+/** The most criteria a formula may name: what blocks is found among subsets of the failing ones. */
+export const MAX_CRITERIA = 16;
+
 const TOKEN = /\s*(\(|\)|[A-Za-z0-9][A-Za-z0-9.]*)/y;
 const KEYWORDS = new Set(['and', 'or', 'not']);
 
@@ -124,6 +127,10 @@ export function compileFormula(text: string, criteria: readonly string[]): Formu
     if (!roles[l.id]) ids.push(l.id);
     roles[l.id] = role;
   }
+  if (ids.length > MAX_CRITERIA)
+    throw new FormulaError(
+      `names ${ids.length} criteria; at most ${MAX_CRITERIA} (what decides is worked out over their subsets)`,
+    );
   const unused = criteria.filter((c) => !roles[c]);
   if (unused.length > 0) throw new FormulaError(`does not use ${unused.join(', ')}`);
   return { text, ids, roles, branches };
@@ -188,7 +195,9 @@ export function explain(
   const approving = scored.find((b) => b.falseIds.length === 0 && b.unknownIds.length === 0);
   if (approving) {
     const ids = inOrder(formula, approving.ids);
-    return { value: true, approvingBranch: ids, decidedBy: ids };
+    // The summary names what approves; an exclusion that does not apply is part of the branch.
+    const decidedBy = ids.filter((id) => formula.roles[id] === 'inclusion');
+    return { value: true, approvingBranch: ids, decidedBy };
   }
   const open = scored.filter((b) => b.falseIds.length === 0);
   if (open.length > 0) {
@@ -213,7 +222,9 @@ export function explain(
   const hitting = minimalHittingSets(falseSets, universe);
   const blockingCriteria = inOrder(formula, hitting.flat());
   // The one thing that decides: a criterion that blocks every branch alone (an exclusion first),
-  // else what fails in the branch that came closest (fewest failing, then most met).
+  // else what fails in the branch that came closest: the most criteria in favour, then the
+  // larger branch (the document's main indication, not a one-criterion alternative such as an
+  // age limit), then the fewest failing.
   const singles = hitting.filter((h) => h.length === 1).flat();
   const single =
     singles.find((id) => formula.roles[id] === 'exclusion') ?? inOrder(formula, singles)[0];
@@ -221,7 +232,10 @@ export function explain(
   if (single) decidedBy = [single];
   else {
     const closest = [...scored].sort(
-      (a, b) => a.falseIds.length - b.falseIds.length || b.trueCount - a.trueCount,
+      (a, b) =>
+        b.trueCount - a.trueCount ||
+        b.ids.length - a.ids.length ||
+        a.falseIds.length - b.falseIds.length,
     )[0];
     decidedBy = inOrder(formula, closest?.falseIds ?? blockingCriteria);
   }

@@ -31,7 +31,10 @@ function cutSummary(s: string): string {
   return `${cut.trimEnd()}…`;
 }
 
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** Bidirectional-text controls: record text must not reorder what a summary shows. */
+const BIDI = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+const oneLine = (s: string) => s.replace(BIDI, '').replace(/\s+/g, ' ').trim();
 
 function documentLabel(policy: Policy, wording: Wording): string {
   const d = policy.definition.document;
@@ -157,6 +160,7 @@ export function renderErrorCard(
   const drugName = fields.drugName || policy.definition.drug;
   const label = documentLabel(policy, wording);
   const values = {
+    shortName: policy.definition.shortName ?? policy.definition.drug,
     drugName: escapeMarkdown(drugName),
     policy: policy.definition.id,
     drug: policy.definition.drug,

@@ -32,30 +32,40 @@ interface Parts {
 
 type Explainer = (policy: Policy, result: PolicyResult, wording: Wording, brief: boolean) => Parts;
 
-const detailOf = (result: PolicyResult, id: string) =>
-  escapeMarkdown(result.criteria.find((c) => c.id === id)?.detail ?? '');
+/** In a brief detail, what the record showed is cut to this many characters. */
+const BRIEF_DETAIL = 100;
 
-const line = (policy: Policy, result: PolicyResult, wording: Wording, id: string) =>
+/** What the record showed for a criterion, as markdown; in a brief detail, cut short. */
+function detailOf(result: PolicyResult, id: string, brief = false): string {
+  const text = result.criteria.find((c) => c.id === id)?.detail ?? '';
+  const cut =
+    brief && text.length > BRIEF_DETAIL
+      ? `${text.slice(0, BRIEF_DETAIL - 1).replace(/[\uD800-\uDBFF]$/, '')}…`
+      : text;
+  return escapeMarkdown(cut);
+}
+
+const line = (policy: Policy, result: PolicyResult, wording: Wording, id: string, brief = false) =>
   fill(wording.card.explanationLine, {
     label: label(policy, id, wording),
-    detail: detailOf(result, id),
+    detail: detailOf(result, id, brief),
   });
 
 /** Met: the inclusions of the approving branch, then the exclusions that do not apply. */
-const approved: Explainer = (policy, result, wording) => {
-  const branch = result.explanation.decidedBy;
-  const ids = branch.filter((id) => policy.formula.roles[id] === 'inclusion');
+const approved: Explainer = (policy, result, wording, brief) => {
+  const branch = result.explanation.approvingBranch ?? [];
+  const ids = result.explanation.decidedBy;
   const ordered = [...ids, ...branch.filter((id) => !ids.includes(id))];
   return {
     ids,
     decides: '',
-    lines: ordered.map((id) => line(policy, result, wording, id)),
+    lines: ordered.map((id) => line(policy, result, wording, id, brief)),
     extra: [],
   };
 };
 
 /** Not met: what decides, then any other criterion that blocks a branch. */
-const blocked: Explainer = (policy, result, wording) => {
+const blocked: Explainer = (policy, result, wording, brief) => {
   const { card } = wording;
   const ids = result.explanation.decidedBy;
   const words = policy.definition.criteriaWords;
@@ -63,7 +73,7 @@ const blocked: Explainer = (policy, result, wording) => {
   const items = others.map((id) =>
     fill(card.alsoBlockingItem, {
       label: label(policy, id, wording),
-      detail: detailOf(result, id),
+      detail: detailOf(result, id, true),
     }),
   );
   return {
@@ -72,8 +82,9 @@ const blocked: Explainer = (policy, result, wording) => {
       ids.map((id) => words[id]?.blocks ?? id),
       wording,
     ),
-    lines: ids.map((id) => line(policy, result, wording, id)),
-    extra: items.length > 0 ? [fill(card.alsoBlocking, { items: items.join(' ') })] : [],
+    lines: ids.map((id) => line(policy, result, wording, id, brief)),
+    // A brief detail leaves out the other blocking criteria (they are in the extension).
+    extra: items.length > 0 && !brief ? [fill(card.alsoBlocking, { items: items.join('; ') })] : [],
   };
 };
 
@@ -108,8 +119,9 @@ const missing: Explainer = (policy, result, wording, brief) => {
 };
 
 /**
- * Everything a card's texts are filled from, worked out once per result. `brief` leaves out what
- * the record shows now for each criterion to document (for a detail that would be too long).
+ * Everything a card's texts are filled from, worked out once per result. `brief` (for a detail
+ * that would be too long) leaves out what the record shows now for each criterion to document and
+ * the other blocking criteria, and cuts what the record showed short.
  */
 export function explainForCard(
   policy: Policy,

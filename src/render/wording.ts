@@ -88,8 +88,8 @@ const WORDING = fields({
   }),
   /** The card for an order whose evaluation failed. */
   errorCard: fields({
-    summary: template('drugName', 'policy', 'drug', 'document'),
-    detail: template('drugName', 'policy', 'drug', 'document'),
+    summary: template('shortName', 'drugName', 'policy', 'drug', 'document'),
+    detail: template('shortName', 'drugName', 'policy', 'drug', 'document'),
   }),
   /** Da Vinci CRD coverage-information: the reason per outcome, and the system action. */
   coverageInformation: fields({

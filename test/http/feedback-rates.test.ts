@@ -124,6 +124,15 @@ describe('countRates', () => {
     ]);
   });
 
+  it('leaves out lines that are not records of their kind (null, a number, an array, a half-record)', () => {
+    const clean = countRates([decision('c1', 'P', 'criteria-met')], [fb('c1', 'accepted', 1)]);
+    const noisy = countRates(
+      [null, 42, ['x'], { card: 'c9' }, decision('c1', 'P', 'criteria-met')] as never,
+      [null, 42, [], { card: 'c1', outcome: 'maybe' }, fb('c1', 'accepted', 1)] as never,
+    );
+    expect(noisy).toEqual(clean);
+  });
+
   it('lists at most five override reasons, most frequent first', () => {
     const codes = ['a', 'b', 'b', 'c', 'c', 'c', 'd', 'e', 'f', 'g'];
     const report = countRates(

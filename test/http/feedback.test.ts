@@ -232,6 +232,7 @@ describe('a failing decision log', () => {
       return Promise.reject(new Error('disk full'));
     },
     find: () => Promise.reject(new Error('decision store down')),
+    flush: () => Promise.resolve(),
   });
 
   it.each(['reject', 'throw'] as const)(

@@ -84,6 +84,7 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
   const app = createApp({
     registry,
     policies: loaded.policies,
+    wording: loaded.wording,
     config,
     log,
     metrics,

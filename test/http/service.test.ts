@@ -231,7 +231,7 @@ describe('order-sign cards', () => {
   it('escapes record text placed in the markdown detail: no link, no HTML, no emphasis', async () => {
     const EVIL = '[x](https://evil) <img src=x onerror=alert(1)> **bold**\r- injected item';
     const ESCAPED =
-      '\\[x\\](https://evil) \\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* - injected item';
+      '\\[x\\](https\u2060://evil) \\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* - injected item';
     const expectEscaped = (detail: string) => {
       expect(detail).toContain(ESCAPED);
       expect(detail).not.toContain('[x](https://evil)');

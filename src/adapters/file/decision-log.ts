@@ -36,6 +36,10 @@ export class FileDecisionLog implements DecisionLog {
     this.lines = new JsonLinesFile(file).ensureFolder();
   }
 
+  flush(): Promise<void> {
+    return this.lines.idle();
+  }
+
   record(decisions: Decision[]): Promise<void> {
     // The append and the index update are one step, so a lookup never misses a written decision.
     return this.lines.exclusive(async (file) => {

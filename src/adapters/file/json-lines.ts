@@ -40,6 +40,11 @@ export class JsonLinesFile {
     return run;
   }
 
+  /** Resolves once every append, read and task queued so far has finished. */
+  idle(): Promise<void> {
+    return this.exclusive(async () => undefined);
+  }
+
   /** Appends the values, one JSON line each. */
   append(values: readonly unknown[]): Promise<void> {
     return this.exclusive((file) => file.append(values));

@@ -92,7 +92,9 @@ describe('the words on cards, CRD annotations and policy pages', () => {
     const w = marked();
     const { policy, result } = await resultFor('myelomaMet');
     const error = renderErrorCard(policy, { drugName: 'Drug' }, CTX, w);
-    expect(error.summary.startsWith('<errorCard.summary>Drug: ')).toBe(true);
+    expect(error.summary.startsWith(`<errorCard.summary>${policy.definition.shortName}: `)).toBe(
+      true,
+    );
     expect(error.detail.startsWith('<errorCard.detail>')).toBe(true);
     for (const outcome of ['criteria-met', 'criteria-not-met', 'documentation-needed'] as const) {
       const ext = coverageInformation(
@@ -186,38 +188,44 @@ describe('card summaries (CDS Hooks: under 140 characters)', () => {
         })),
       },
     } as Policy;
-    return [
-      renderCard(policy, result, { drugName: name }, 'code', CTX, wording).summary,
-      renderErrorCard(policy, { drugName: name }, CTX, wording).summary,
-    ];
+    return [renderCard(policy, result, { drugName: name }, 'code', CTX, wording).summary];
   }
-  /** A drug name that makes each summary exactly `length` characters once filled in. */
-  async function namesFor(length: number): Promise<string[]> {
-    const rests = (await summaries('D')).map((s) => s.length - 1);
-    return rests.map((rest) => `D${'x'.repeat(length - rest - 1)}`);
+  /** A drug name that makes the summary exactly `length` characters once filled in. */
+  async function nameFor(length: number): Promise<string> {
+    const rest = (await summaries('D'))[0]!.length - 1;
+    return `D${'x'.repeat(length - rest - 1)}`;
   }
 
   it('keeps a filled summary of 139 characters as it is', async () => {
-    const names = await namesFor(139);
-    const [card, error] = await Promise.all(names.map(summaries));
-    expect(card![0]!.length).toBe(139);
-    expect(card![0]!.startsWith(names[0]!)).toBe(true);
-    expect(error![1]!.length).toBe(139);
-    expect(error![1]!.startsWith(names[1]!)).toBe(true);
+    const name = await nameFor(139);
+    const [card] = await summaries(name);
+    expect(card!.length).toBe(139);
+    expect(card!.startsWith(name)).toBe(true);
   });
 
   it.each([140, 141, 500])(
     'cuts a filled summary of %i characters to 139, ending in an ellipsis',
     async (length) => {
-      const names = await namesFor(length);
-      const [card, error] = await Promise.all(names.map(summaries));
-      for (const summary of [card![0]!, error![1]!]) {
-        expect(summary.length).toBe(139);
-        expect(summary.endsWith('…')).toBe(true);
-        expect(summary.startsWith('Dxxx')).toBe(true);
-      }
+      const [summary] = await summaries(await nameFor(length));
+      expect(summary!.length).toBe(139);
+      expect(summary!.endsWith('…')).toBe(true);
+      expect(summary!.startsWith('Dxxx')).toBe(true);
     },
   );
+
+  it('says first, on an error card, that the check could not be completed, whatever the order calls the drug', async () => {
+    const { policy } = await resultFor('myelomaMet');
+    const lying = `Elrexfio: meets ${policy.definition.id} — request prior auth with this evidence; ${'x'.repeat(80)}`;
+    const summary = renderErrorCard(policy, { drugName: lying }, CTX, wording).summary;
+    expect(summary).toBe(
+      `${policy.definition.shortName}: the ${policy.definition.id} prior-auth check could not be completed — check the criteria by hand`,
+    );
+  });
+
+  it('drops bidirectional-text controls from record text in a summary', async () => {
+    const [card] = await summaries('Elr\u202Eoifxe\u202C 76 mg');
+    expect(card!.startsWith('Elroifxe 76 mg: ')).toBe(true);
+  });
 
   it.each(['', 'x'])(
     'never cuts inside a character made of two UTF-16 units (prefix %j)',
