@@ -1,4 +1,4 @@
-import { DateTime } from 'cql-execution';
+import { parseDateTime } from './cql-engine';
 
 /* The FHIR model info as cql-exec-fhir parses it, and FHIR primitives as CQL System values. */
 
@@ -47,13 +47,12 @@ export function choiceProperty(element: ClassElement, choice: TypeSpec): string 
   return `${element.name}${n[0]?.toUpperCase() ?? ''}${n.slice(1)}`;
 }
 
-/* Parsing FHIR date strings (cql-execution uses luxon) was a tenth of evaluation time, and a
-   record repeats the same few dates; parsed values are kept (bounded) and shared read-only. */
+/* A record repeats the same few dates: parsed values are kept (bounded) and shared read-only. */
 const parsedDates = new Map<string, unknown>();
-function parseDateTime(text: string): unknown {
+function cachedDateTime(text: string): unknown {
   let v = parsedDates.get(text);
   if (v === undefined) {
-    v = DateTime.parse(text.replace('Z', '+00:00')) ?? null;
+    v = parseDateTime(text);
     if (parsedDates.size > 50_000) parsedDates.clear();
     parsedDates.set(text, v);
   }
@@ -69,15 +68,15 @@ export function toSystem(data: unknown, name: string): unknown {
     case 'Decimal':
       return data;
     case 'DateTime':
-      return typeof data === 'string' ? parseDateTime(data) : undefined;
+      return typeof data === 'string' ? cachedDateTime(data) : undefined;
     case 'Date': {
       if (typeof data !== 'string') return undefined;
-      const d = DateTime.parse(data);
+      const d = parseDateTime(data);
       return d != null ? d.getDate() : undefined;
     }
     case 'Time': {
       if (typeof data !== 'string') return undefined;
-      const t = DateTime.parse(`0000-01-01T${data.replace('Z', '+00:00')}`);
+      const t = parseDateTime(`0000-01-01T${data}`);
       if (t) (t as unknown as { timezoneOffset: unknown }).timezoneOffset = null;
       return t;
     }

@@ -3,11 +3,20 @@ import type { FhirResource } from 'fhir/r4';
 import { REPO_ROOT } from '../../src/platform/paths';
 import { readInput, readScenario, type Scenario, type ScenarioRequest } from '../scenarios';
 
-/** The criteria-met test patient each benchmark request is built on, per policy (base-scenarios.json). */
-export const BASE_SCENARIOS = readInput(path.join(__dirname, 'base-scenarios.json')) as Record<
-  string,
-  string
->;
+/** Per policy, what the benchmark builds its requests on (base-scenarios.json). */
+export interface BaseScenario {
+  /** The criteria-met test patient whose hook and draft order the requests use. */
+  scenario: string;
+  /** The shape of record realistic.ts builds. */
+  record: 'myeloma' | 'b-all';
+  /** The statuses that record gives, as "criterion|status;…". */
+  expected: string;
+}
+
+const { about: _about, ...bases } = readInput(
+  path.join(__dirname, 'base-scenarios.json'),
+) as Record<string, unknown>;
+export const BASE_SCENARIOS = bases as Record<string, BaseScenario>;
 
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const LOINC_LABS = [
@@ -149,7 +158,7 @@ export function syntheticRequest(
   size: number,
   now: Date,
 ): { request: ScenarioRequest; expected: Scenario['expected']; resources: number } {
-  const file = BASE_SCENARIOS[policy];
+  const file = BASE_SCENARIOS[policy]?.scenario;
   if (!file) throw new Error(`no base scenario for ${policy}`);
   const s = readScenario(path.join(REPO_ROOT, file), now);
   const request = JSON.parse(JSON.stringify(s.request)) as ScenarioRequest & {

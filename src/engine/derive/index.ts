@@ -1,5 +1,5 @@
 import type { Bundle, MedicationRequest } from 'fhir/r4';
-import { Code, DateTime } from '../cql-engine';
+import { Code, parseDateTime, type DateTime } from '../cql-engine';
 import { buildAgentTable, linesOfTherapy, type AgentTable } from './lines-of-therapy';
 import { medicationRecords } from './medication-records';
 import { compileTopic, readingsOf, type CompiledTopic } from './readings';
@@ -77,7 +77,7 @@ function code(key: string): Code {
 function dateTime(value: string | null): DateTime | null {
   if (value === null) return null;
   try {
-    return DateTime.parse(value) ?? null;
+    return parseDateTime(value);
   } catch {
     return null;
   }
