@@ -8,20 +8,27 @@ import type { Bundle, FhirResource, OperationOutcome, Resource } from 'fhir/r4';
 export function collectResources(values: unknown[]): Bundle {
   const seen = new Set<string>();
   const entry: Bundle['entry'] = [];
-  const add = (r: Resource | undefined) => {
-    if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string') return;
-    if (r.resourceType === 'OperationOutcome') return;
-    if (r.resourceType === 'Bundle') {
-      for (const e of (r as Bundle).entry ?? []) add(e.resource);
-      return;
-    }
+  forEachResource(values, (r) => {
     const k = `${r.resourceType}/${r.id ?? ''}`;
     if (r.id && seen.has(k)) return;
     seen.add(k);
     entry.push({ fullUrl: r.id ? k : undefined, resource: r as FhirResource });
-  };
-  for (const v of values) add(v as Resource | OperationOutcome | undefined);
+  });
   return { resourceType: 'Bundle', type: 'collection', entry };
+}
+
+/** Calls `each` with every resource the values hold (Bundles opened, OperationOutcomes skipped). */
+export function forEachResource(values: unknown[], each: (r: Resource) => void): void {
+  const visit = (r: Resource | undefined) => {
+    if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string') return;
+    if (r.resourceType === 'OperationOutcome') return;
+    if (r.resourceType === 'Bundle') {
+      for (const e of (r as Bundle).entry ?? []) visit(e?.resource);
+      return;
+    }
+    each(r);
+  };
+  for (const v of values) visit(v as Resource | undefined);
 }
 
 const SUBJECT_FIELDS = ['subject', 'patient', 'beneficiary'] as const;

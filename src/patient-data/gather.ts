@@ -1,6 +1,6 @@
 import type { Bundle, Coverage, FhirResource, Medication, Resource } from 'fhir/r4';
 import { BadRequestError, DataUnavailableError } from '../platform/errors';
-import { collectResources, subjectId } from './bundle';
+import { collectResources, forEachResource, subjectId } from './bundle';
 import { nextLink } from './fhir-client';
 import { FhirSession, type FhirOptions } from './fhir-session';
 
@@ -83,8 +83,7 @@ export interface GatherPlan {
 
 /** Every resource of a prefetch value must be about the request's patient (else a 400). */
 function checkPrefetchSubject(key: string, value: unknown, patientId: string): void {
-  for (const { resource: r } of collectResources([value]).entry ?? []) {
-    if (!r) continue;
+  forEachResource([value], (r) => {
     const about = subjectId(r);
     const other =
       r.resourceType === 'Patient'
@@ -94,7 +93,7 @@ function checkPrefetchSubject(key: string, value: unknown, patientId: string): v
       throw new BadRequestError(
         `prefetch "${key}" holds ${r.resourceType}/${r.id ?? '?'} of another patient than context.patientId`,
       );
-  }
+  });
 }
 
 /** What to do for each prefetch key: use the values sent, and ask the server for the rest. */

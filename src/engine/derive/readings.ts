@@ -35,7 +35,15 @@ export interface CompiledTopic {
   marker: MarkerSpec;
   tests: Set<string>;
   reports: Set<string>;
+  /**
+   * Whether a test code (its codings and its words) is dedicated to the topic, kept across
+   * evaluations: a record repeats a dozen lab codes hundreds of times. Bounded.
+   */
+  dedicatedCodes: Map<string, boolean>;
 }
+
+/** The most test codes a topic remembers before it starts afresh. */
+const MAX_REMEMBERED_CODES = 10_000;
 
 export function compileTopic(
   name: string,
@@ -48,6 +56,7 @@ export function compileTopic(
     marker: { name, aliases: topic.aliases, kind: topic.kind === 'mrd' ? 'antigen' : topic.kind },
     tests: new Set((topic.tests ?? []).flatMap(codesOf)),
     reports: new Set(topic.reports ?? []),
+    dedicatedCodes: new Map(),
   };
 }
 
@@ -107,8 +116,48 @@ function noteText(o: Observation): string {
     .join('\n');
 }
 
-function isDedicated(o: Observation, t: CompiledTopic): boolean {
-  if (keys(o.code).some((k) => t.tests.has(k))) return true;
+/** An Observation's code, read once for every topic. */
+interface CodeOf {
+  keys: string[];
+  words: string;
+  /** keys and words as one string, to remember decisions by. */
+  id: string;
+}
+
+/** Codes read before, by their JSON: a record repeats a dozen lab codes hundreds of times. */
+const readCodes = new Map<string, CodeOf>();
+
+function codeOf(o: Observation): CodeOf {
+  const json = JSON.stringify(o.code ?? null);
+  let code = readCodes.get(json);
+  if (!code) {
+    const k = keys(o.code);
+    const w = words(o.code);
+    code = { keys: k, words: w, id: `${k.join('\u0001')}\u0000${w}` };
+    if (readCodes.size >= MAX_REMEMBERED_CODES) readCodes.clear();
+    readCodes.set(json, code);
+  }
+  return code;
+}
+
+/** Whether a test's code alone makes it dedicated to the topic (remembered per code). */
+function dedicatedByCode(code: CodeOf, t: CompiledTopic): boolean {
+  let v = t.dedicatedCodes.get(code.id);
+  if (v === undefined) {
+    v = code.keys.some((k) => t.tests.has(k))
+      ? true
+      : // An MRD test is one whose code names MRD (its name often lists the genes it sequences).
+        t.topic.kind === 'mrd'
+        ? readMrdMention(code.words, t.topic.aliases)
+        : namesMarkerAlone(code.words, t.marker);
+    if (t.dedicatedCodes.size >= MAX_REMEMBERED_CODES) t.dedicatedCodes.clear();
+    t.dedicatedCodes.set(code.id, v);
+  }
+  return v;
+}
+
+function isDedicated(o: Observation, code: CodeOf, t: CompiledTopic): boolean {
+  if (code.keys.some((k) => t.tests.has(k))) return true;
   const gene = t.topic.geneStudied;
   if (gene && Array.isArray(o.component))
     for (const k of o.component)
@@ -117,9 +166,7 @@ function isDedicated(o: Observation, t: CompiledTopic): boolean {
         if (readMarker(named, t.marker) !== undefined || namesMarkerAlone(named, t.marker))
           return true;
       }
-  // An MRD test is one whose code names MRD (its name often lists the genes it sequences).
-  if (t.topic.kind === 'mrd') return readMrdMention(words(o.code), t.topic.aliases);
-  return namesMarkerAlone(words(o.code), t.marker);
+  return dedicatedByCode(code, t);
 }
 
 const mentions = new Map<string, RegExp>();
@@ -192,10 +239,10 @@ function readMrdObservation(o: Observation, dedicated: boolean): MrdReading | un
 
 function observationReadings(o: Observation, topics: CompiledTopic[]): Reading[] {
   const out: Reading[] = [];
-  const codes = keys(o.code);
+  const code = codeOf(o);
   for (const t of topics) {
-    const dedicated = isDedicated(o, t);
-    if (!dedicated && !codes.some((k) => t.reports.has(k))) continue;
+    const dedicated = isDedicated(o, code, t);
+    if (!dedicated && !code.keys.some((k) => t.reports.has(k))) continue;
     const base = {
       topic: t.name,
       source: `Observation/${o.id ?? ''}`,
