@@ -1,4 +1,4 @@
-import type { Bundle, FhirResource, OperationOutcome, Resource } from 'fhir/r4';
+import type { Bundle, FhirResource, Resource } from 'fhir/r4';
 
 /**
  * One collection Bundle of the resources found in prefetch-style values: a Bundle contributes
