@@ -42,7 +42,11 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A pause so the service finishes what the last measurement left queued (none leaks into the next). */
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
 async function run(url: string, body: string, connections: number, duration: number) {
+  await settle();
   const result = await autocannon({
     url,
     method: 'POST',
