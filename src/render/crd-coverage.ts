@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Coverage, Extension, MedicationRequest } from 'fhir/r4';
 import type { SystemAction } from '../cds/types';
 import type { Policy } from '../policy/load';
@@ -8,13 +8,44 @@ import { fill, type Wording } from './wording';
 const COVERAGE_INFORMATION =
   'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information';
 
+/** What one coverage assertion is about: the order, the coverage, and each policy's decision on it. */
+export interface AssertionSubject {
+  patientId: string;
+  orderId: string;
+  coverage: Coverage;
+  /** "policy@libraryVersion:outcome" per policy that decided on the order. */
+  decisions: string[];
+}
+
+/**
+ * The coverage-assertion-id: the same for every coverage-information repetition on one order and
+ * coverage (CRD: same coverage, same id), and the same again when the same call is repeated with
+ * the same decisions; a different decision or policy version gives another id. A UUID-shaped
+ * digest of the subject (RFC 4122 version 5 layout), so it reveals nothing about it.
+ */
+export function assertionId(s: AssertionSubject): string {
+  const key = JSON.stringify([
+    s.patientId,
+    s.orderId,
+    `Coverage/${s.coverage.id ?? ''}`,
+    s.coverage.meta?.versionId ?? '',
+    [...s.decisions].sort(),
+  ]);
+  const h = createHash('sha256').update(key).digest('hex');
+  const variant = ((parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /**
  * Da Vinci CRD coverage-information for one policy result. Mapping (see README):
  *   criteria-met          covered=covered, pa-needed=auth-needed, doc-needed=clinical, doc-purpose=withpa
- *   documentation-needed  covered=covered, pa-needed=auth-needed, doc-needed=clinical, doc-purpose=withpa
+ *   documentation-needed  covered=conditional (coverage depends on the documentation not yet in
+ *                         the record; never "covered"), pa-needed=auth-needed, doc-needed=clinical,
+ *                         doc-purpose=withpa
  *   criteria-not-met      covered=not-covered (no pa-needed, no doc-needed)
- * Nothing is "conditional", so info-needed is never sent; pa-needed is never "satisfied", so no
- * satisfied-pa-id. This keeps crd-ci-q1..q5 true.
+ * info-needed is never sent (what is missing is clinical documentation, not performer, location
+ * or timeframe); pa-needed is never "satisfied", so no satisfied-pa-id. This keeps crd-ci-q1..q5
+ * true.
  */
 export function coverageInformation(
   policy: Policy,
@@ -22,6 +53,7 @@ export function coverageInformation(
   coverage: Coverage,
   today: string,
   wording: Wording,
+  coverageAssertionId: string,
 ): Extension {
   const sub = (url: string, value: Omit<Extension, 'url'>): Extension => ({ url, ...value });
   const parts: Extension[] = [
@@ -30,7 +62,8 @@ export function coverageInformation(
   if (result.outcome === 'criteria-not-met') {
     parts.push(sub('covered', { valueCode: 'not-covered' }));
   } else {
-    parts.push(sub('covered', { valueCode: 'covered' }));
+    const covered = result.outcome === 'criteria-met' ? 'covered' : 'conditional';
+    parts.push(sub('covered', { valueCode: covered }));
     parts.push(sub('pa-needed', { valueCode: 'auth-needed' }));
     parts.push(sub('doc-needed', { valueCode: 'clinical' }));
     parts.push(sub('doc-purpose', { valueCode: 'withpa' }));
@@ -40,7 +73,7 @@ export function coverageInformation(
   });
   parts.push(sub('reason', { valueCodeableConcept: { text: reason } }));
   parts.push(sub('date', { valueDate: today }));
-  parts.push(sub('coverage-assertion-id', { valueString: randomUUID() }));
+  parts.push(sub('coverage-assertion-id', { valueString: coverageAssertionId }));
   return { url: COVERAGE_INFORMATION, extension: parts };
 }
 

@@ -349,7 +349,8 @@ describe('Da Vinci CRD coverage information', () => {
     [
       example('myelomaStaleEcog'),
       'documentation-needed',
-      { covered: 'covered', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' },
+      // Never "covered" on a record that has not shown the criteria: coverage depends on them.
+      { covered: 'conditional', 'pa-needed': 'auth-needed', 'doc-needed': 'clinical' },
     ],
     [example('myelomaNotMet'), 'criteria-not-met', { covered: 'not-covered' }],
   ])(
@@ -384,6 +385,49 @@ describe('Da Vinci CRD coverage information', () => {
     res.body.systemActions.flatMap((a: any) =>
       (a.resource.extension ?? []).filter((x: any) => x.url === CI_URL),
     );
+
+  const assertionIds = (res: request.Response): string[] =>
+    res.body.systemActions.flatMap((a: any) =>
+      a.resource.extension
+        .filter((x: any) => x.url.endsWith('/ext-coverage-information'))
+        .map(
+          (x: any) => x.extension.find((e: any) => e.url === 'coverage-assertion-id').valueString,
+        ),
+    );
+
+  it('gives the same coverage-assertion-id when the same call is repeated, and another when the decision changes', async () => {
+    const body = withCoverage(ELREXFIO);
+    const first = assertionIds(await request(app).post(url).send(body).expect(200));
+    const again = assertionIds(await request(app).post(url).send(body).expect(200));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(again).toEqual(first);
+    const stale = assertionIds(
+      await request(app)
+        .post(url)
+        .send(withCoverage(example('myelomaStaleEcog')))
+        .expect(200),
+    );
+    expect(stale[0]).not.toBe(first[0]);
+  });
+
+  it('gives one coverage-assertion-id to every repetition on the same order and coverage (one order, two policies)', async () => {
+    // One draft order coded as both drugs (an order a payer's rules could match twice).
+    const body: any = withCoverage(ELREXFIO);
+    const blincyto: any = scenario(BLINCYTO).request;
+    const order = body.context.draftOrders.entry[0].resource;
+    order.medicationCodeableConcept.coding.push(
+      ...blincyto.context.draftOrders.entry[0].resource.medicationCodeableConcept.coding,
+    );
+    body.prefetch = { ...blincyto.prefetch, ...body.prefetch };
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body.systemActions).toHaveLength(1);
+    const ids = assertionIds(res);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+  });
 
   it("checks the invariants for real: the service's own annotation passes them, and each broken copy fails the one it breaks", async () => {
     const res = await request(app).post(url).send(withCoverage(ELREXFIO)).expect(200);

@@ -103,6 +103,7 @@ describe('the words on cards, CRD annotations and policy pages', () => {
         { resourceType: 'Coverage', id: 'c' } as never,
         '2026-06-15',
         w,
+        'assertion-1',
       );
       const reason = ext.extension!.find((e) => e.url === 'reason')!.valueCodeableConcept!.text!;
       expect(reason.startsWith(`<coverageInformation.reason.${outcome}>`)).toBe(true);
