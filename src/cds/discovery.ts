@@ -1,5 +1,11 @@
 import type { ServiceDefinition } from './service-definition';
 
+/**
+ * max-cards' advertised default: above what one call returns with the default limits (a card per
+ * draft order and policy: 20 draft orders × 2 policies), so by default no card is withheld.
+ */
+export const DEFAULT_MAX_CARDS = 50;
+
 /** One service's entry in the discovery document (CDS Hooks 2.0), with the CRD options we honour. */
 export function discoveryEntry(service: ServiceDefinition) {
   return {
@@ -10,14 +16,25 @@ export function discoveryEntry(service: ServiceDefinition) {
     ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
     prefetch: service.prefetch,
     extension: {
+      // The CRD version of the shapes this service returns (major.minor, CRD 2.0.1).
+      'davinci-crd.version': ['2.0'],
+      // One boolean per card type returned (CRD Response Types), and a card limit.
       'davinci-crd.configuration-options': [
         {
-          code: 'coverage',
+          code: 'coverage-info',
           type: 'boolean',
           name: 'Coverage information',
           description:
-            'Annotate the draft order with coverage-information (a system action). Send false to turn it off.',
+            'Prior-authorization criteria cards and the coverage-information annotation of the draft order. Send false to receive neither.',
           default: true,
+        },
+        {
+          code: 'max-cards',
+          type: 'integer',
+          name: 'Maximum cards',
+          description:
+            'The most cards returned for one call; the most severe are kept (critical, then warning, then info).',
+          default: DEFAULT_MAX_CARDS,
         },
       ],
     },

@@ -236,11 +236,39 @@ export function parseOrderSignRequest(
   };
 }
 
-/** Whether the request lets us return Da Vinci CRD coverage information (default yes). */
-export function coverageInformationWanted(request: OrderSignRequest): boolean {
+/** What a request's davinci-crd.configuration asks of the response (Da Vinci CRD). */
+export interface CrdConfiguration {
+  /** Cards of the CRD type coverage-info (every card this service returns) and its system action. */
+  coverageInfo: boolean;
+  /** The coverage-information system action alone (the older, unadvertised `coverage` option). */
+  annotate: boolean;
+  /** At most this many cards (the most severe first). */
+  maxCards?: number;
+  /** Options sent with a value of the wrong type, left out (the service still answers). */
+  ignored: string[];
+}
+
+/**
+ * The request's CRD configuration. Every option is optional (CRD: never required); an unknown one
+ * is ignored; a known one of the wrong type or range is ignored and named in `ignored`, so the
+ * answer never fails on a nonsensical combination.
+ */
+export function crdConfiguration(request: OrderSignRequest): CrdConfiguration {
+  const out: CrdConfiguration = { coverageInfo: true, annotate: true, ignored: [] };
   const config = request.extension?.[CRD_CONFIGURATION];
-  if (!isObject(config)) return true;
-  return config.coverage !== false && config['coverage-info'] !== false;
+  if (!isObject(config)) return out;
+  const flag = (code: string): boolean | undefined => {
+    const v = config[code];
+    if (v === undefined || typeof v === 'boolean') return v;
+    out.ignored.push(code);
+    return undefined;
+  };
+  if (flag('coverage-info') === false) out.coverageInfo = false;
+  if (flag('coverage') === false) out.annotate = false;
+  const max = config['max-cards'];
+  if (Number.isInteger(max) && (max as number) >= 0) out.maxCards = max as number;
+  else if (max !== undefined) out.ignored.push('max-cards');
+  return out;
 }
 
 /** The MedicationRequests among a draftOrders Bundle. */

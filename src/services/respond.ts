@@ -1,5 +1,5 @@
 import type { Coverage, Extension, MedicationRequest } from 'fhir/r4';
-import { coverageInformationWanted } from '../cds/parse';
+import { crdConfiguration } from '../cds/parse';
 import type { Card, CdsResponse } from '../cds/types';
 import { renderCard, renderErrorCard } from '../render/cards';
 import { assertionId, coverageAction, coverageInformation } from '../render/crd-coverage';
@@ -45,7 +45,9 @@ export function respond(
 ): CdsResponse {
   const { request, data } = run;
   const wording = deps.wording ?? defaultWording();
-  const coverage = data?.coverage && coverageInformationWanted(request) ? data.coverage : undefined;
+  const config = crdConfiguration(request);
+  const coverage =
+    data?.coverage && config.coverageInfo && config.annotate ? data.coverage : undefined;
   const today = run.now.toISOString().slice(0, 10);
   const cards: Card[] = [];
   const decided = new Map<MedicationRequest, { policy: Policy; result: PolicyResult }[]>();
@@ -75,23 +77,66 @@ export function respond(
   const systemActions = coverage
     ? annotate(decided, coverage, request.context.patientId, today, wording)
     : [];
+  const shown = chosenCards(cards, config);
+  logRun(deps, run, ctx, {
+    cards: shown.length,
+    systemActions: systemActions.length,
+    outcomes,
+    ignored: config.ignored,
+  });
+  return { cards: shown, systemActions };
+}
+
+/** One log line per request (no patient data), and what was dropped or ignored on the way. */
+function logRun(
+  deps: Pick<OrderSignDeps, 'log'>,
+  run: OrderSignRun,
+  ctx: CallContext,
+  counts: {
+    cards: number;
+    systemActions: number;
+    outcomes: Record<string, number>;
+    ignored: string[];
+  },
+): void {
+  const { request, data } = run;
   if (data && data.dropped.otherPatient + data.dropped.wrongType > 0) {
     deps.log.warn('fhir-resources-dropped', {
       hookInstance: request.hookInstance,
       ...data.dropped,
     });
   }
+  if (counts.ignored.length > 0)
+    deps.log.warn('crd-configuration-ignored', {
+      hookInstance: request.hookInstance,
+      options: counts.ignored,
+    });
   deps.log.info('order-sign', {
     hookInstance: request.hookInstance,
     ...(ctx.client ? { client: ctx.client.iss } : {}),
     policies: run.evaluations.map(
       (e) => `${e.match.policy.definition.id}:${e.result?.outcome ?? 'error'}`,
     ),
-    outcomes,
+    outcomes: counts.outcomes,
     fetched: data?.fetched ?? [],
-    cards: cards.length,
-    systemActions: systemActions.length,
+    cards: counts.cards,
+    systemActions: counts.systemActions,
     ms: Date.now() - run.started,
   });
-  return { cards, systemActions };
+}
+
+const SEVERITY: Record<Card['indicator'], number> = { critical: 0, warning: 1, info: 2 };
+
+/** The cards the configuration lets through: none of type coverage-info when it is off; at most max-cards, the most severe first. */
+function chosenCards(cards: Card[], config: ReturnType<typeof crdConfiguration>): Card[] {
+  const shown = config.coverageInfo
+    ? cards
+    : cards.filter((c) => c.source.topic?.code !== 'coverage-info');
+  if (config.maxCards === undefined || shown.length <= config.maxCards) return shown;
+  const kept = new Set(
+    [...shown]
+      .sort((a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator])
+      .slice(0, config.maxCards),
+  );
+  return shown.filter((c) => kept.has(c));
 }

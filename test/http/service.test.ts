@@ -23,6 +23,25 @@ describe('discovery', () => {
     content: { service },
   } = testApp();
 
+  it('declares its CRD version and a configuration option per card type it returns, each with the four fields and a default (CRD dev-1, dev-4, dev-5, dev-8)', async () => {
+    const res = await request(app).get('/cds-services').expect(200);
+    const ext = res.body.services[0].extension;
+    expect(ext['davinci-crd.version']).toEqual(['2.0']);
+    const options = ext['davinci-crd.configuration-options'];
+    expect(options.map((o: any) => o.code)).toEqual(['coverage-info', 'max-cards']);
+    for (const o of options) {
+      expect(o).toEqual({
+        code: expect.any(String),
+        type: expect.stringMatching(/^(boolean|integer)$/),
+        name: expect.any(String),
+        description: expect.any(String),
+        default: o.type === 'boolean' ? expect.any(Boolean) : expect.any(Number),
+      });
+    }
+    for (const field of ['code', 'name', 'description'])
+      expect(new Set(options.map((o: any) => o[field])).size).toBe(options.length);
+  });
+
   it('lists one order-sign service covering both policies, with prefetch templates', async () => {
     const res = await request(app).get('/cds-services').expect(200).expect('Content-Type', /json/);
     expect(res.body.services).toHaveLength(1);
@@ -514,13 +533,54 @@ describe('Da Vinci CRD coverage information', () => {
     },
   );
 
-  it('leaves coverage information out when davinci-crd.configuration turns it off', async () => {
+  it('leaves the annotation out when the older coverage option turns it off (the cards stay)', async () => {
     const body: any = withCoverage(ELREXFIO);
     body.extension = { 'davinci-crd.configuration': { coverage: false } };
     const res = await request(app).post(url).send(body).expect(200);
     expect(res.body.systemActions).toEqual([]);
     expect(res.body.cards).toHaveLength(1);
   });
+
+  it('returns no card of type coverage-info, and no annotation, when coverage-info is false (CRD dev-5)', async () => {
+    const body: any = withCoverage(ELREXFIO);
+    body.extension = { 'davinci-crd.configuration': { 'coverage-info': false } };
+    const res = await request(app).post(url).send(body).expect(200);
+    expect(res.body).toEqual({ cards: [], systemActions: [] });
+  });
+
+  it('keeps at most max-cards cards, the most severe first', async () => {
+    // Two orders: Elrexfio met (info) and Blincyto for DLBCL (warning).
+    const body: any = withCoverage(ELREXFIO);
+    const dlbcl: any = scenario(example('allNotMetDlbcl')).request;
+    body.context.draftOrders.entry.push(dlbcl.context.draftOrders.entry[0]);
+    body.prefetch = { ...dlbcl.prefetch, ...body.prefetch };
+    expect(dlbcl.context.patientId).toBe(body.context.patientId);
+    const both = await request(app).post(url).send(body).expect(200);
+    expect(both.body.cards.map((c: any) => c.indicator).sort()).toEqual(['info', 'warning']);
+    body.extension = { 'davinci-crd.configuration': { 'max-cards': 1 } };
+    const one = await request(app).post(url).send(body).expect(200);
+    expect(one.body.cards.map((c: any) => c.indicator)).toEqual(['warning']);
+    body.extension = { 'davinci-crd.configuration': { 'max-cards': 0 } };
+    expect((await request(app).post(url).send(body).expect(200)).body.cards).toEqual([]);
+  });
+
+  it.each([
+    [{ 'coverage-info': 'no' }],
+    [{ 'max-cards': -1 }],
+    [{ 'max-cards': 1.5 }],
+    [{ 'max-cards': '3' }],
+    [{ 'coverage-info': null, unknownOption: true }],
+    ['not an object'],
+  ])(
+    'answers as without configuration when the options make no sense: %j (CRD dev-6, dev-15, dev-17)',
+    async (config) => {
+      const body: any = withCoverage(ELREXFIO);
+      body.extension = { 'davinci-crd.configuration': config };
+      const res = await request(app).post(url).send(body).expect(200);
+      expect(res.body.cards).toHaveLength(1);
+      expect(res.body.systemActions).toHaveLength(1);
+    },
+  );
 });
 
 describe('feedback', () => {
