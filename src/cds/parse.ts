@@ -2,6 +2,7 @@ import type { Bundle, MedicationRequest } from 'fhir/r4';
 import { z } from 'zod';
 import { BadRequestError } from '../platform/errors';
 import { fieldsOf, nonEmptyString, parseShape, whole } from '../platform/shape';
+import { DEFAULT_MAX_CARDS } from './discovery';
 import type { ServiceDefinition } from './service-definition';
 import type { OrderSignRequest } from './types';
 
@@ -242,8 +243,8 @@ export interface CrdConfiguration {
   coverageInfo: boolean;
   /** The coverage-information system action alone (the older, unadvertised `coverage` option). */
   annotate: boolean;
-  /** At most this many cards (the most severe first). */
-  maxCards?: number;
+  /** At most this many cards (the most severe first); the advertised default when not sent. */
+  maxCards: number;
   /** Options sent with a value of the wrong type, left out (the service still answers). */
   ignored: string[];
 }
@@ -254,7 +255,12 @@ export interface CrdConfiguration {
  * answer never fails on a nonsensical combination.
  */
 export function crdConfiguration(request: OrderSignRequest): CrdConfiguration {
-  const out: CrdConfiguration = { coverageInfo: true, annotate: true, ignored: [] };
+  const out: CrdConfiguration = {
+    coverageInfo: true,
+    annotate: true,
+    maxCards: DEFAULT_MAX_CARDS,
+    ignored: [],
+  };
   const config = request.extension?.[CRD_CONFIGURATION];
   if (!isObject(config)) return out;
   const flag = (code: string): boolean | undefined => {

@@ -35,7 +35,10 @@ function jsonCodes(value: unknown, out: string[]): boolean {
   else if (Array.isArray(value)) return value.every((v) => jsonCodes(v, out));
   else if (value !== null && typeof value === 'object') {
     const coding = (value as { coding?: unknown }).coding;
-    if (coding === undefined) return true;
+    // A Coding (an element typed Coding, such as Encounter.class) is itself a code.
+    const own = (value as { code?: unknown }).code;
+    if (typeof own === 'string') out.push(own);
+    if (coding === undefined) return own === undefined || typeof own === 'string';
     if (!Array.isArray(coding)) return false;
     for (const c of coding) {
       const code = (c as { code?: unknown } | null)?.code;
@@ -51,6 +54,8 @@ function jsonCodes(value: unknown, out: string[]): boolean {
  * retrieve's cannot match. Anything this cannot read for certain is kept for the engine to decide.
  */
 function certainlyNoMatch(json: Record<string, unknown>, property: string, codes: Set<string>) {
+  // A path into an element ("code.coding") is not a property of the JSON: leave it to the engine.
+  if (property.includes('.')) return false;
   const found: string[] = [];
   for (const key of [property, `${property}CodeableConcept`]) {
     if (!jsonCodes(json[key], found)) return false;

@@ -40,6 +40,8 @@ export class ConcurrencyGate {
  */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
+  /** The window whose stale keys were last swept (one sweep a window, not one per new key). */
+  private swept = -1;
 
   constructor(
     private readonly perMinute: number,
@@ -52,8 +54,10 @@ export class RateLimiter {
     const start = t - (t % 60_000);
     let w = this.windows.get(key);
     if (!w || w.start !== start) {
-      if (this.windows.size > 10_000)
+      if (this.windows.size > 10_000 && this.swept !== start) {
         for (const [k, v] of this.windows) if (v.start !== start) this.windows.delete(k);
+        this.swept = start;
+      }
       w = { start, count: 0 };
       this.windows.set(key, w);
     }

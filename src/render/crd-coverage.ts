@@ -44,8 +44,9 @@ export function assertionId(s: AssertionSubject): string {
  *                         doc-purpose=withpa
  *   criteria-not-met      covered=not-covered (no pa-needed, no doc-needed)
  * info-needed is never sent (what is missing is clinical documentation, not performer, location
- * or timeframe); pa-needed is never "satisfied", so no satisfied-pa-id. This keeps crd-ci-q1..q5
- * true.
+ * or timeframe); pa-needed is never "satisfied", so no satisfied-pa-id. This keeps CRD 2.0.1's
+ * crd-ci-q1..q5 true (the version discovery declares); CRD 2.1+ ties "conditional" to
+ * info-needed, and its mapping (indeterminate) comes with the 2.2 shape.
  */
 export function coverageInformation(
   policy: Policy,

@@ -132,7 +132,7 @@ function chosenCards(cards: Card[], config: ReturnType<typeof crdConfiguration>)
   const shown = config.coverageInfo
     ? cards
     : cards.filter((c) => c.source.topic?.code !== 'coverage-info');
-  if (config.maxCards === undefined || shown.length <= config.maxCards) return shown;
+  if (shown.length <= config.maxCards) return shown;
   const kept = new Set(
     [...shown]
       .sort((a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator])

@@ -43,7 +43,7 @@ export interface CompiledTopic {
 }
 
 /** The most test codes a topic remembers before it starts afresh. */
-const MAX_REMEMBERED_CODES = 10_000;
+const MAX_REMEMBERED_CODES = 5_000;
 
 export function compileTopic(
   name: string,
@@ -127,6 +127,9 @@ interface CodeOf {
 /** Codes read before, by their JSON: a record repeats a dozen lab codes hundreds of times. */
 const readCodes = new Map<string, CodeOf>();
 
+/** Only codes this short are remembered (a test code is a few hundred characters at most). */
+const MAX_REMEMBERED_CODE_LENGTH = 2_000;
+
 function codeOf(o: Observation): CodeOf {
   const json = JSON.stringify(o.code ?? null);
   let code = readCodes.get(json);
@@ -134,8 +137,11 @@ function codeOf(o: Observation): CodeOf {
     const k = keys(o.code);
     const w = words(o.code);
     code = { keys: k, words: w, id: `${k.join('\u0001')}\u0000${w}` };
-    if (readCodes.size >= MAX_REMEMBERED_CODES) readCodes.clear();
-    readCodes.set(json, code);
+    // Bounded in count and in size: a record's odd, long code text is read, never kept.
+    if (json.length <= MAX_REMEMBERED_CODE_LENGTH) {
+      if (readCodes.size >= MAX_REMEMBERED_CODES) readCodes.clear();
+      readCodes.set(json, code);
+    }
   }
   return code;
 }
@@ -150,8 +156,10 @@ function dedicatedByCode(code: CodeOf, t: CompiledTopic): boolean {
         t.topic.kind === 'mrd'
         ? readMrdMention(code.words, t.topic.aliases)
         : namesMarkerAlone(code.words, t.marker);
-    if (t.dedicatedCodes.size >= MAX_REMEMBERED_CODES) t.dedicatedCodes.clear();
-    t.dedicatedCodes.set(code.id, v);
+    if (code.id.length <= MAX_REMEMBERED_CODE_LENGTH) {
+      if (t.dedicatedCodes.size >= MAX_REMEMBERED_CODES) t.dedicatedCodes.clear();
+      t.dedicatedCodes.set(code.id, v);
+    }
   }
   return v;
 }
