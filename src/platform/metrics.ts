@@ -30,6 +30,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Da Vinci CRD metrics (metrics.md): coverage assertions by hook, policy and what they say. */
+  readonly coverageAssertions = new Counter({
+    name: 'cds_crd_coverage_assertions_total',
+    help: 'CRD coverage-information assertions returned, by hook, policy, covered, pa-needed and whether a questionnaire was offered',
+    labelNames: ['hook', 'policy', 'covered', 'pa_needed', 'questionnaire'] as const,
+    registers: [this.registry],
+  });
   readonly bookkeepingFailures = new Counter({
     name: 'cds_bookkeeping_failures_total',
     help: 'Decision-log writes and lookups that failed (the hook answer was still sent)',

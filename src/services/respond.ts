@@ -15,6 +15,7 @@ function annotate(
   patientId: string,
   today: string,
   wording: Wording,
+  count?: (policy: string, ext: Extension) => void,
 ) {
   return [...decided].map(([order, results]) => {
     // One assertion id for every repetition on this order and coverage.
@@ -27,9 +28,11 @@ function annotate(
           `${policy.definition.id}@${policy.definition.library.version}:${result.outcome}`,
       ),
     });
-    const exts: Extension[] = results.map(({ policy, result }) =>
-      coverageInformation(policy, result, coverage, today, wording, id),
-    );
+    const exts: Extension[] = results.map(({ policy, result }) => {
+      const ext = coverageInformation(policy, result, coverage, today, wording, id);
+      count?.(policy.definition.id, ext);
+      return ext;
+    });
     return coverageAction(order, exts, wording);
   });
 }
@@ -74,8 +77,18 @@ export function respond(
         { policy: match.policy, result },
       ]);
   }
+  const count = (policy: string, ext: Extension) => {
+    const value = (url: string) => ext.extension?.find((e) => e.url === url)?.valueCode ?? 'none';
+    deps.metrics?.coverageAssertions.inc({
+      hook: request.hook,
+      policy,
+      covered: value('covered'),
+      pa_needed: value('pa-needed'),
+      questionnaire: ext.extension?.some((e) => e.url === 'questionnaire') ? 'yes' : 'no',
+    });
+  };
   const systemActions = coverage
-    ? annotate(decided, coverage, request.context.patientId, today, wording)
+    ? annotate(decided, coverage, request.context.patientId, today, wording, count)
     : [];
   const shown = chosenCards(cards, config);
   logRun(deps, run, ctx, {

@@ -34,6 +34,33 @@ describe('operations endpoints and headers', () => {
     expect(res.text).toMatch(/# TYPE cds_fhir_request_duration_seconds histogram/);
   });
 
+  it('/metrics counts CRD coverage assertions by hook, policy and what they assert (CRD metrics)', async () => {
+    const { app: fresh, url: u } = testApp();
+    const body: any = structuredClone(s.request);
+    body.prefetch.coverage = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Coverage',
+            id: 'cov-1',
+            status: 'active',
+            beneficiary: { reference: 'Patient/pt-1' },
+          },
+        },
+      ],
+    };
+    await request(fresh).post(u).send(body).expect(200);
+    await request(fresh).post(u).send(body).expect(200);
+    const res = await request(fresh).get('/metrics').expect(200);
+    expect(res.text).toMatch(
+      new RegExp(
+        `cds_crd_coverage_assertions_total\\{hook="order-sign",policy="${escapeRegExp(s.expected.policy)}",covered="covered",pa_needed="auth-needed",questionnaire="no"\\} 2`,
+      ),
+    );
+  });
+
   it('sends helmet security headers and keeps CORS working', async () => {
     const res = await request(app).get('/cds-services').expect(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
