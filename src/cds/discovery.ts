@@ -1,5 +1,8 @@
 import type { ServiceDefinition } from './service-definition';
 
+/** The Da Vinci CRD versions (major.minor) whose shapes this service returns: CRD 2.0.1. */
+export const CRD_VERSIONS: readonly string[] = ['2.0'];
+
 /**
  * max-cards' advertised default: above what one call returns with the default limits (a card per
  * draft order and policy: 20 draft orders × 2 policies), so by default no card is withheld.
@@ -17,7 +20,7 @@ export function discoveryEntry(service: ServiceDefinition) {
     prefetch: service.prefetch,
     extension: {
       // The CRD version of the shapes this service returns (major.minor, CRD 2.0.1).
-      'davinci-crd.version': ['2.0'],
+      'davinci-crd.version': [...CRD_VERSIONS],
       // One boolean per card type returned (CRD Response Types), and a card limit.
       'davinci-crd.configuration-options': [
         {

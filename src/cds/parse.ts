@@ -1,8 +1,8 @@
 import type { Bundle, MedicationRequest } from 'fhir/r4';
 import { z } from 'zod';
-import { BadRequestError } from '../platform/errors';
+import { BadRequestError, UnprocessableError } from '../platform/errors';
 import { fieldsOf, nonEmptyString, parseShape, whole } from '../platform/shape';
-import { DEFAULT_MAX_CARDS } from './discovery';
+import { CRD_VERSIONS, DEFAULT_MAX_CARDS } from './discovery';
 import type { ServiceDefinition } from './service-definition';
 import type { OrderSignRequest } from './types';
 
@@ -219,6 +219,7 @@ export function parseOrderSignRequest(
       `prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`,
     );
   }
+  checkRequestedVersion(extension);
   const { userId, patientId, encounterId, draftOrders } = context;
   checkDraftSubjects(draftOrders as unknown as Bundle, patientId);
   return {
@@ -235,6 +236,24 @@ export function parseOrderSignRequest(
     prefetch: prefetch ?? {},
     ...(extension ? { extension } : {}),
   };
+}
+
+/**
+ * davinci-crd.requestedVersion (CRD: major.minor): absent, or one this service declares in
+ * discovery; another version is a 422 that names the ones it speaks, a value that is not a
+ * version a 400.
+ */
+function checkRequestedVersion(extension: Record<string, unknown> | null | undefined): void {
+  const v = extension?.['davinci-crd.requestedVersion'];
+  if (v === undefined) return;
+  if (typeof v !== 'string' || !/^\d+\.\d+$/.test(v))
+    throw badRequest(
+      'extension["davinci-crd.requestedVersion"] must be a CRD version such as "2.0"',
+    );
+  if (!CRD_VERSIONS.includes(v))
+    throw new UnprocessableError(
+      `CRD version ${v} is not supported here; this service speaks ${CRD_VERSIONS.join(', ')} (see davinci-crd.version in discovery)`,
+    );
 }
 
 /** What a request's davinci-crd.configuration asks of the response (Da Vinci CRD). */

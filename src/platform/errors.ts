@@ -24,6 +24,13 @@ export class BadRequestError extends ServiceError {
   }
 }
 
+/** 422: a well-formed request the service cannot serve under Da Vinci CRD (e.g. a CRD version it does not speak). */
+export class UnprocessableError extends ServiceError {
+  constructor(message: string) {
+    super(422, 'processing', message);
+  }
+}
+
 /** 404: no such service or policy. */
 export class NotFoundError extends ServiceError {
   constructor(message: string) {

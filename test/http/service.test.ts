@@ -533,6 +533,24 @@ describe('Da Vinci CRD coverage information', () => {
     },
   );
 
+  it('answers a request for the CRD version it declares, and 422 with an OperationOutcome for another (400 for a value that is no version)', async () => {
+    const body: any = withCoverage(ELREXFIO);
+    body.extension = { 'davinci-crd.requestedVersion': '2.0' };
+    const ok = await request(app).post(url).send(body).expect(200);
+    expect(ok.body.systemActions).toHaveLength(1);
+    body.extension = { 'davinci-crd.requestedVersion': '2.2' };
+    const other = await request(app).post(url).send(body).expect(422);
+    expect(other.body.resourceType).toBe('OperationOutcome');
+    expect(other.body.issue[0].diagnostics).toMatch(
+      /CRD version 2\.2 is not supported here; this service speaks 2\.0/,
+    );
+    for (const bad of [2.2, '2', 'latest', null]) {
+      body.extension = { 'davinci-crd.requestedVersion': bad };
+      const res = await request(app).post(url).send(body).expect(400);
+      expect(res.body.issue[0].diagnostics).toMatch(/requestedVersion/);
+    }
+  });
+
   it('leaves the annotation out when the older coverage option turns it off (the cards stay)', async () => {
     const body: any = withCoverage(ELREXFIO);
     body.extension = { 'davinci-crd.configuration': { coverage: false } };
