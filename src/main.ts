@@ -9,8 +9,9 @@ import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
 import { loadContent, type Content } from './services/content';
 import { orderSignDepsFrom } from './services/deps';
-import { handleOrderSign, type OrderSignDeps } from './services/order-sign';
+import type { OrderSignDeps } from './services/order-sign';
 import { ServiceRegistry } from './services/registry';
+import { orderServices } from './services/services';
 
 export interface StartOptions {
   /** Routers mounted before the service's own (the demo's). Built from the loaded content. */
@@ -49,9 +50,7 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     (e: unknown) => log.error('evaluation-workers-failed', { error: (e as Error).message }),
   );
   const deps = orderSignDeps(config, content, log, metrics, pool);
-  const registry = new ServiceRegistry([
-    { definition: content.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) },
-  ]);
+  const registry = new ServiceRegistry(orderServices(content, deps));
   const state = { ready: true };
   const feedback = new FileFeedbackStore(config.feedbackLog);
   const decisions = new FileDecisionLog(config.decisionLog);

@@ -107,6 +107,13 @@ const CONTEXT = z.object(
   { error: 'must be an object' },
 );
 
+/** order-select (CDS Hooks): the context adds the selected draft orders' references. */
+const SELECT_CONTEXT = CONTEXT.extend({
+  selections: z
+    .array(text(200), { error: 'must be an array of references such as "MedicationRequest/123"' })
+    .min(1, { error: 'must name at least one selected draft order' }),
+});
+
 const PREFETCH_ENTRY = z.looseObject(
   { resource: resource('must be a FHIR resource').optional() },
   { error: 'must be an object' },
@@ -136,7 +143,7 @@ function requestSchema(service: ServiceDefinition) {
         hookInstance: text(256),
         fhirServer: FHIR_SERVER.nullish(),
         fhirAuthorization: FHIR_AUTHORIZATION.nullish(),
-        context: CONTEXT,
+        context: service.hook === 'order-select' ? SELECT_CONTEXT : CONTEXT,
         prefetch: PREFETCH.nullish(),
         extension: z.looseObject({}, { error: 'must be an object' }).nullish(),
       },
@@ -222,8 +229,11 @@ export function parseOrderSignRequest(
   checkRequestedVersion(extension);
   const { userId, patientId, encounterId, draftOrders } = context;
   checkDraftSubjects(draftOrders as unknown as Bundle, patientId);
+  const selections = 'selections' in context ? (context.selections as string[]) : undefined;
+  if (selections) checkSelections(selections, draftOrders as unknown as Bundle);
   return {
-    hook: 'order-sign',
+    hook: service.hook,
+    ...(selections ? { selections } : {}),
     hookInstance,
     ...(fhirServer ? { fhirServer } : {}),
     ...(fhirAuthorization ? { fhirAuthorization } : {}),
@@ -236,6 +246,21 @@ export function parseOrderSignRequest(
     prefetch: prefetch ?? {},
     ...(extension ? { extension } : {}),
   };
+}
+
+/** Every selection names a draft order of the request ("MedicationRequest/<id>"); else a 400 naming it. */
+function checkSelections(selections: string[], draftOrders: Bundle): void {
+  const drafts = new Set(
+    (draftOrders.entry ?? []).flatMap((e) =>
+      e.resource?.id ? [`${e.resource.resourceType}/${e.resource.id}`] : [],
+    ),
+  );
+  selections.forEach((s, i) => {
+    if (!drafts.has(s))
+      throw badRequest(
+        `context.selections[${i}] ("${s.slice(0, 200)}") names no draft order of context.draftOrders`,
+      );
+  });
 }
 
 /**

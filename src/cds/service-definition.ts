@@ -3,10 +3,10 @@ import { ContentError } from '../platform/errors';
 import { readJsonFile } from '../platform/json-file';
 import { nonEmptyString, parseShape } from '../platform/shape';
 
-/** The one order-sign service, from cards/service.json; it covers every policy. */
+/** A CDS service of cards/service.json; each covers every policy. */
 export interface ServiceDefinition {
   id: string;
-  hook: 'order-sign';
+  hook: 'order-sign' | 'order-select';
   title: string;
   description: string;
   usageRequirements?: string;
@@ -14,6 +14,8 @@ export interface ServiceDefinition {
   prefetch: Record<string, string>;
   /** The prefetch key that yields the patient's Coverage (for the CRD annotation). */
   coverageKey: string;
+  /** The order-select sibling (same evaluation on the selected draft orders), when the file names one. */
+  orderSelect?: { id: string; title: string; description: string };
 }
 
 const PREFETCH_TOKEN = /\{\{\s*([^}]+?)\s*\}\}/g;
@@ -40,6 +42,18 @@ const SERVICE_DEFINITION = z
       usageRequirements: z.string().optional().catch(undefined),
       prefetch: z.record(z.string(), PREFETCH_QUERY, { error: 'must map keys to FHIR queries' }),
       coverageKey: z.string({ error: 'must name one of the prefetch keys' }),
+      orderSelect: z
+        .object(
+          {
+            id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, {
+              error: 'may hold letters, digits, ".", "_" and "-" only',
+            }),
+            title: nonEmptyString(),
+            description: nonEmptyString(),
+          },
+          { error: 'must be an object with id, title and description' },
+        )
+        .optional(),
     },
     { error: 'must be a JSON object' },
   )
@@ -51,12 +65,13 @@ const SERVICE_DEFINITION = z
 /** Loads and checks the service definition; errors name the file and field. */
 export function loadServiceDefinition(file: string): ServiceDefinition {
   const raw = readJsonFile(file, (at, message) => new ContentError(at, message));
-  const { id, hook, title, description, usageRequirements, prefetch, coverageKey } = parseShape(
-    SERVICE_DEFINITION,
-    raw,
-    (message) => new ContentError(file, message),
-    (path) => `field "${path}"`,
-  );
+  const { id, hook, title, description, usageRequirements, prefetch, coverageKey, orderSelect } =
+    parseShape(
+      SERVICE_DEFINITION,
+      raw,
+      (message) => new ContentError(file, message),
+      (path) => `field "${path}"`,
+    );
   return {
     id,
     hook,
@@ -65,7 +80,16 @@ export function loadServiceDefinition(file: string): ServiceDefinition {
     ...(usageRequirements !== undefined ? { usageRequirements } : {}),
     prefetch,
     coverageKey,
+    ...(orderSelect ? { orderSelect } : {}),
   };
+}
+
+/** The order-select service the order-sign service names, as a service of its own. */
+export function orderSelectService(service: ServiceDefinition): ServiceDefinition | undefined {
+  const s = service.orderSelect;
+  if (!s) return undefined;
+  const { orderSelect: _own, ...rest } = service;
+  return { ...rest, ...s, hook: 'order-select', description: s.description };
 }
 
 /** The definition with `{drugs}` in its description filled with the drugs the service covers. */
@@ -73,5 +97,16 @@ export function withCoveredDrugs(service: ServiceDefinition, drugs: string[]): S
   return {
     ...service,
     description: service.description.replace('{drugs}', drugs.join(', ') || 'no drugs yet'),
+    ...(service.orderSelect
+      ? {
+          orderSelect: {
+            ...service.orderSelect,
+            description: service.orderSelect.description.replace(
+              '{drugs}',
+              drugs.join(', ') || 'no drugs yet',
+            ),
+          },
+        }
+      : {}),
   };
 }

@@ -12,7 +12,9 @@ export interface FhirAuthorization {
 
 /** A validated order-sign request (CDS Hooks 2.0). */
 export interface OrderSignRequest {
-  hook: 'order-sign';
+  hook: 'order-sign' | 'order-select';
+  /** order-select: the draft orders selected ("MedicationRequest/<id>"); only they are evaluated. */
+  selections?: string[];
   hookInstance: string;
   fhirServer?: string;
   fhirAuthorization?: FhirAuthorization;

@@ -68,7 +68,11 @@ export function select(
 ): { orders: MedicationRequest[]; matches: PolicyMatch[] } {
   const orders = draftMedicationRequests(request.context.draftOrders);
   const referenced = medications ?? findReferencedMedications(orders, requestSources(request));
-  const matches = selectPolicies(orders, policies, referenced);
+  // order-select: only the selected draft orders are evaluated (the others stay their context).
+  const selected = request.selections ? new Set(request.selections) : undefined;
+  const matches = selectPolicies(orders, policies, referenced).filter(
+    (m) => !selected || selected.has(`MedicationRequest/${m.order.id ?? ''}`),
+  );
   // Only ids that are there must differ: draft orders without an id are each their own order.
   const ids = orders.map((o) => o.id).filter(Boolean);
   if (matches.length > 0 && new Set(ids).size !== ids.length)

@@ -49,8 +49,11 @@ export function respond(
   const { request, data } = run;
   const wording = deps.wording ?? defaultWording();
   const config = crdConfiguration(request);
+  // order-select answers with cards only: the order is annotated when it is signed.
   const coverage =
-    data?.coverage && config.coverageInfo && config.annotate ? data.coverage : undefined;
+    data?.coverage && config.coverageInfo && config.annotate && request.hook === 'order-sign'
+      ? data.coverage
+      : undefined;
   const today = run.now.toISOString().slice(0, 10);
   const cards: Card[] = [];
   const decided = new Map<MedicationRequest, { policy: Policy; result: PolicyResult }[]>();

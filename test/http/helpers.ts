@@ -10,8 +10,9 @@ import { Metrics } from '../../src/platform/metrics';
 import type { Content } from '../../src/services/content';
 import type { Evaluate } from '../../src/engine/evaluator';
 import { orderSignDepsFrom } from '../../src/services/deps';
-import { handleOrderSign, type OrderSignDeps } from '../../src/services/order-sign';
+import type { OrderSignDeps } from '../../src/services/order-sign';
 import { ServiceRegistry } from '../../src/services/registry';
+import { orderServices } from '../../src/services/services';
 import type { Clock, DecisionLog } from '../../src/ports';
 import { content, NOW } from '../support';
 
@@ -78,9 +79,7 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
   const now = options.now ?? (() => NOW);
   const metrics = new Metrics();
   const deps = { ...orderSignDeps(config, loaded, log, options.evaluate, now), metrics };
-  const registry = new ServiceRegistry([
-    { definition: loaded.service, handle: (body, ctx) => handleOrderSign(deps, body, ctx) },
-  ]);
+  const registry = new ServiceRegistry(orderServices(loaded, deps));
   const app = createApp({
     registry,
     policies: loaded.policies,

@@ -42,9 +42,9 @@ describe('discovery', () => {
       expect(new Set(options.map((o: any) => o[field])).size).toBe(options.length);
   });
 
-  it('lists one order-sign service covering both policies, with prefetch templates', async () => {
+  it('lists the order-sign service covering both policies, with prefetch templates (and its order-select sibling)', async () => {
     const res = await request(app).get('/cds-services').expect(200).expect('Content-Type', /json/);
-    expect(res.body.services).toHaveLength(1);
+    expect(res.body.services.map((x: any) => x.hook)).toEqual(['order-sign', 'order-select']);
     const s = res.body.services[0];
     expect(s).toMatchObject({ hook: 'order-sign', id: service.id, title: expect.any(String) });
     expect(s.description).toMatch(/Elrexfio/);
