@@ -49,6 +49,11 @@ export interface Config {
   };
   /** The service's public base URL; JWT `aud` must be `${publicBaseUrl}/cds-services/{id}`. */
   publicBaseUrl?: string;
+  /**
+   * The payer's switch for real-time determination (CRD): a criteria-met order is annotated
+   * `pa-needed: satisfied` with a satisfied-pa-id. Off by default.
+   */
+  realtimeDetermination: boolean;
   limits: {
     maxDraftOrders: number;
     maxPrefetchResources: number;
@@ -217,6 +222,11 @@ function logFiles(env: NodeJS.ProcessEnv): Pick<Config, 'feedbackLog' | 'decisio
   };
 }
 
+/** The payer's switches (off unless set). */
+function payerSwitches(env: NodeJS.ProcessEnv): Pick<Config, 'realtimeDetermination'> {
+  return { realtimeDetermination: onOff(env, 'REALTIME_DETERMINATION', false) };
+}
+
 /** Reads the configuration once, from the environment; anything wrong throws a ConfigError. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
@@ -258,6 +268,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
     },
     ...(publicBaseUrl ? { publicBaseUrl: publicBaseUrl.replace(/\/+$/, '') } : {}),
+    ...payerSwitches(env),
     limits: {
       maxDraftOrders: integer(env, 'MAX_DRAFT_ORDERS', 20, 1, 1000),
       maxPrefetchResources: integer(env, 'MAX_PREFETCH_RESOURCES', 5000, 1, 1_000_000),

@@ -37,12 +37,25 @@ export function assertionId(s: AssertionSubject): string {
 }
 
 /**
+ * The satisfied-pa-id of a real-time determination: derived from the assertion and the policy, so
+ * the same assertion gets the same id again (it is the record of the determination).
+ */
+export function satisfiedPaId(coverageAssertionId: string, policy: Policy): string {
+  const h = createHash('sha256')
+    .update(`${coverageAssertionId}|${policy.definition.id}@${policy.definition.library.version}`)
+    .digest('hex');
+  return `PA-${policy.definition.id}-${h.slice(0, 16).toUpperCase()}`;
+}
+
+/**
  * Da Vinci CRD coverage-information for one policy result. Mapping (see README):
  *   criteria-met          covered=covered, pa-needed=auth-needed, doc-needed=clinical, doc-purpose=withpa
  *   documentation-needed  covered=conditional (coverage depends on the documentation not yet in
  *                         the record; never "covered"), pa-needed=auth-needed, doc-needed=clinical,
  *                         doc-purpose=withpa
  *   criteria-not-met      covered=not-covered (no pa-needed, no doc-needed)
+ *   criteria-met, with the payer's real-time switch on (REALTIME_DETERMINATION): covered=covered,
+ *                         pa-needed=satisfied, satisfied-pa-id (no doc-needed: nothing to send)
  * info-needed is never sent (what is missing is clinical documentation, not performer, location
  * or timeframe); pa-needed is never "satisfied", so no satisfied-pa-id. This keeps CRD 2.0.1's
  * crd-ci-q1..q5 true (the version discovery declares); CRD 2.1+ ties "conditional" to
@@ -55,6 +68,7 @@ export function coverageInformation(
   today: string,
   wording: Wording,
   coverageAssertionId: string,
+  realtime = false,
 ): Extension {
   const sub = (url: string, value: Omit<Extension, 'url'>): Extension => ({ url, ...value });
   const parts: Extension[] = [
@@ -62,6 +76,10 @@ export function coverageInformation(
   ];
   if (result.outcome === 'criteria-not-met') {
     parts.push(sub('covered', { valueCode: 'not-covered' }));
+  } else if (realtime && result.outcome === 'criteria-met') {
+    // The payer's real-time determination: every criterion met on the evidence satisfies PA.
+    parts.push(sub('covered', { valueCode: 'covered' }));
+    parts.push(sub('pa-needed', { valueCode: 'satisfied' }));
   } else {
     const covered = result.outcome === 'criteria-met' ? 'covered' : 'conditional';
     parts.push(sub('covered', { valueCode: covered }));
@@ -75,6 +93,8 @@ export function coverageInformation(
   parts.push(sub('reason', { valueCodeableConcept: { text: reason } }));
   parts.push(sub('date', { valueDate: today }));
   parts.push(sub('coverage-assertion-id', { valueString: coverageAssertionId }));
+  if (realtime && result.outcome === 'criteria-met')
+    parts.push(sub('satisfied-pa-id', { valueString: satisfiedPaId(coverageAssertionId, policy) }));
   return { url: COVERAGE_INFORMATION, extension: parts };
 }
 

@@ -42,5 +42,6 @@ export function orderSignDepsFrom(
     ...(options.metrics ? { metrics: options.metrics } : {}),
     now: options.now ?? (() => new Date()),
     wording: content.wording,
+    realtimeDetermination: config.realtimeDetermination,
   };
 }

@@ -16,6 +16,7 @@ function annotate(
   today: string,
   wording: Wording,
   count?: (policy: string, ext: Extension) => void,
+  realtime = false,
 ) {
   return [...decided].map(([order, results]) => {
     // One assertion id for every repetition on this order and coverage.
@@ -29,7 +30,7 @@ function annotate(
       ),
     });
     const exts: Extension[] = results.map(({ policy, result }) => {
-      const ext = coverageInformation(policy, result, coverage, today, wording, id);
+      const ext = coverageInformation(policy, result, coverage, today, wording, id, realtime);
       count?.(policy.definition.id, ext);
       return ext;
     });
@@ -42,7 +43,7 @@ function annotate(
  * The words are the loaded Content's wording when deps carries it, else the default content's.
  */
 export function respond(
-  deps: Pick<OrderSignDeps, 'log' | 'metrics'> & { wording?: Wording },
+  deps: Pick<OrderSignDeps, 'log' | 'metrics' | 'realtimeDetermination'> & { wording?: Wording },
   run: OrderSignRun,
   ctx: CallContext,
 ): CdsResponse {
@@ -80,18 +81,17 @@ export function respond(
         { policy: match.policy, result },
       ]);
   }
-  const count = (policy: string, ext: Extension) => {
-    const value = (url: string) => ext.extension?.find((e) => e.url === url)?.valueCode ?? 'none';
-    deps.metrics?.coverageAssertions.inc({
-      hook: request.hook,
-      policy,
-      covered: value('covered'),
-      pa_needed: value('pa-needed'),
-      questionnaire: ext.extension?.some((e) => e.url === 'questionnaire') ? 'yes' : 'no',
-    });
-  };
+  const count = assertionCounter(deps, request.hook);
   const systemActions = coverage
-    ? annotate(decided, coverage, request.context.patientId, today, wording, count)
+    ? annotate(
+        decided,
+        coverage,
+        request.context.patientId,
+        today,
+        wording,
+        count,
+        deps.realtimeDetermination === true,
+      )
     : [];
   const shown = chosenCards(cards, config);
   logRun(deps, run, ctx, {
@@ -139,6 +139,20 @@ function logRun(
     systemActions: counts.systemActions,
     ms: Date.now() - run.started,
   });
+}
+
+/** Counts each coverage assertion in the CRD metrics, by what it says. */
+function assertionCounter(deps: Pick<OrderSignDeps, 'metrics'>, hook: string) {
+  return (policy: string, ext: Extension) => {
+    const value = (url: string) => ext.extension?.find((e) => e.url === url)?.valueCode ?? 'none';
+    deps.metrics?.coverageAssertions.inc({
+      hook,
+      policy,
+      covered: value('covered'),
+      pa_needed: value('pa-needed'),
+      questionnaire: ext.extension?.some((e) => e.url === 'questionnaire') ? 'yes' : 'no',
+    });
+  };
 }
 
 const SEVERITY: Record<Card['indicator'], number> = { critical: 0, warning: 1, info: 2 };

@@ -27,6 +27,8 @@ export interface OrderSignDeps {
   now: Clock;
   /** The card and CRD wording (content); default the shipped wording. */
   wording?: Wording;
+  /** The payer's real-time determination switch (REALTIME_DETERMINATION). */
+  realtimeDetermination?: boolean;
 }
 
 /** Who is calling and how the service was reached (for the FHIR allow-list and card links). */

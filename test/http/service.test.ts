@@ -448,6 +448,40 @@ describe('Da Vinci CRD coverage information', () => {
     expect(new Set(ids).size).toBe(1);
   });
 
+  describe("with the payer's real-time determination switch on (REALTIME_DETERMINATION)", () => {
+    const { app: payer, url: payerUrl } = testApp({ realtimeDetermination: true });
+    const annotation = async (file: string) => {
+      const res = await request(payer).post(payerUrl).send(withCoverage(file)).expect(200);
+      const ext = res.body.systemActions[0].resource.extension.find((x: any) =>
+        x.url.endsWith('/ext-coverage-information'),
+      );
+      const value = (u: string) => ext.extension.find((x: any) => x.url === u);
+      return { ext, value };
+    };
+
+    it('annotates a criteria-met order pa-needed satisfied with a satisfied-pa-id, the same again for the same assertion', async () => {
+      const first = await annotation(ELREXFIO);
+      expect(first.value('covered').valueCode).toBe('covered');
+      expect(first.value('pa-needed').valueCode).toBe('satisfied');
+      expect(first.value('doc-needed')).toBeUndefined();
+      expect(first.value('satisfied-pa-id').valueString).toMatch(/^PA-/);
+      expect(violations(first.ext)).toEqual([]);
+      const again = await annotation(ELREXFIO);
+      expect(again.value('satisfied-pa-id').valueString).toBe(
+        first.value('satisfied-pa-id').valueString,
+      );
+    });
+
+    it('never satisfies PA when a criterion is undocumented or not met', async () => {
+      for (const file of [example('myelomaStaleEcog'), example('myelomaNotMet')]) {
+        const { ext, value } = await annotation(file);
+        expect(value('pa-needed')?.valueCode).not.toBe('satisfied');
+        expect(value('satisfied-pa-id')).toBeUndefined();
+        expect(violations(ext)).toEqual([]);
+      }
+    });
+  });
+
   it("checks the invariants for real: the service's own annotation passes them, and each broken copy fails the one it breaks", async () => {
     const res = await request(app).post(url).send(withCoverage(ELREXFIO)).expect(200);
     const [ext] = annotations(res);
