@@ -222,6 +222,16 @@ function logFiles(env: NodeJS.ProcessEnv): Pick<Config, 'feedbackLog' | 'decisio
   };
 }
 
+function readLogLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel))
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`,
+    );
+  return logLevel as LogLevel;
+}
+
 /** The payer's switches (off unless set). */
 function payerSwitches(env: NodeJS.ProcessEnv): Pick<Config, 'realtimeDetermination'> {
   return { realtimeDetermination: onOff(env, 'REALTIME_DETERMINATION', false) };
@@ -229,13 +239,7 @@ function payerSwitches(env: NodeJS.ProcessEnv): Pick<Config, 'realtimeDeterminat
 
 /** Reads the configuration once, from the environment; anything wrong throws a ConfigError. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new ConfigError(
-      'LOG_LEVEL',
-      `must be debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`,
-    );
-  }
+  const logLevel = readLogLevel(env);
   const cardsDir = dir(env, 'CARDS_DIR', DEFAULT_CONTENT.cardsDir);
   const production = env.NODE_ENV === 'production';
   const authEnabled = onOff(env, 'AUTH', production);
@@ -254,7 +258,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     fhirTimeoutMs: integer(env, 'FHIR_TIMEOUT_MS', 8000, 100, 120000),
     fhirMaxPages: integer(env, 'FHIR_MAX_PAGES', 20, 1, 1000),
     allowedFhirServers: servers(env, 'ALLOWED_FHIR_SERVERS'),
-    logLevel: logLevel as LogLevel,
+    logLevel,
     content: {
       cardsDir,
       elmDir: dir(env, 'ELM_DIR', DEFAULT_CONTENT.elmDir),
