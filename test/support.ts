@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import nock from 'nock';
 import path from 'node:path';
 import { loadContent, type Content } from '../src/services/content';
 import { evaluateOrderSign } from '../src/services/order-sign';
@@ -114,4 +115,53 @@ export function examplePolicy(role: ExampleRole, from: Content = content()): Pol
 /** Text to match literally inside a RegExp. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * No real network for this file: every HTTP call must hit a nock interceptor (loopback allowed
+ * when `loopback`), and calls that hit none are collected in the returned list (tests assert it
+ * stays empty). Registers its own beforeAll / afterEach / afterAll.
+ */
+export function unmatchedRequests(options: { loopback?: boolean } = {}): string[] {
+  const unmatched: string[] = [];
+  const onNoMatch = (req: { method?: string; href?: string; hostname?: string; path?: string }) => {
+    if (options.loopback && req.hostname === '127.0.0.1') return;
+    unmatched.push(
+      options.loopback
+        ? `${req.method ?? '?'} ${req.href ?? req.path}`
+        : (req.href ?? req.path ?? '?'),
+    );
+  };
+  beforeAll(() => {
+    nock.disableNetConnect();
+    if (options.loopback) nock.enableNetConnect('127.0.0.1');
+    nock.emitter.on('no match', onNoMatch);
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    unmatched.length = 0;
+  });
+  afterAll(() => {
+    nock.emitter.removeListener('no match', onNoMatch);
+    nock.enableNetConnect();
+  });
+  return unmatched;
+}
+
+/** A prefetch searchset holding one active Coverage of Patient/<patientId> (for CRD annotations). */
+export function coveragePrefetch(patientId = 'pt-1') {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: [
+      {
+        resource: {
+          resourceType: 'Coverage',
+          id: 'cov-1',
+          status: 'active',
+          beneficiary: { reference: `Patient/${patientId}` },
+        },
+      },
+    ],
+  };
 }

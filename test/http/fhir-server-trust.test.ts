@@ -1,3 +1,4 @@
+import { unmatchedRequests } from '../support';
 import nock from 'nock';
 import request from 'supertest';
 import { clone, example, scenario, testApp } from './helpers';
@@ -48,24 +49,7 @@ function serve(patient: unknown) {
 }
 
 /** Every request nock saw without a matching interceptor, but supertest's to the app (loopback). */
-const unmatched: string[] = [];
-const onNoMatch = (req: { method?: string; href?: string; hostname?: string; path?: string }) => {
-  if (req.hostname !== '127.0.0.1') unmatched.push(`${req.method ?? '?'} ${req.href ?? req.path}`);
-};
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  nock.emitter.on('no match', onNoMatch);
-});
-afterEach(() => {
-  nock.cleanAll();
-  unmatched.length = 0;
-});
-afterAll(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
+const unmatched = unmatchedRequests({ loopback: true });
 
 describe('a Patient of another id from the FHIR server', () => {
   const { app, url, logs } = testApp();

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { coveragePrefetch } from '../support';
 import { escapeRegExp, example, kit, scenario, testApp } from './helpers';
 
 describe('operations endpoints and headers', () => {
@@ -37,20 +38,7 @@ describe('operations endpoints and headers', () => {
   it('/metrics counts CRD coverage assertions by hook, policy and what they assert (CRD metrics)', async () => {
     const { app: fresh, url: u } = testApp();
     const body: any = structuredClone(s.request);
-    body.prefetch.coverage = {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      entry: [
-        {
-          resource: {
-            resourceType: 'Coverage',
-            id: 'cov-1',
-            status: 'active',
-            beneficiary: { reference: 'Patient/pt-1' },
-          },
-        },
-      ],
-    };
+    body.prefetch.coverage = coveragePrefetch();
     await request(fresh).post(u).send(body).expect(200);
     await request(fresh).post(u).send(body).expect(200);
     const res = await request(fresh).get('/metrics').expect(200);

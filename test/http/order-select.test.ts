@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { coveragePrefetch } from '../support';
 import { clone, example, scenario, testApp } from './helpers';
 
 /**
@@ -20,20 +21,7 @@ function selectRequest(selections: string[]) {
   e.prefetch = {
     ...b.prefetch,
     ...e.prefetch,
-    coverage: {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      entry: [
-        {
-          resource: {
-            resourceType: 'Coverage',
-            id: 'cov-1',
-            status: 'active',
-            beneficiary: { reference: 'Patient/pt-1' },
-          },
-        },
-      ],
-    },
+    coverage: coveragePrefetch(),
   };
   e.context.selections = selections;
   return e;

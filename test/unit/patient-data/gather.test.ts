@@ -1,3 +1,4 @@
+import { unmatchedRequests } from '../../support';
 import nock from 'nock';
 import type { FhirOptions } from '../../../src/patient-data/fhir-session';
 import {
@@ -61,22 +62,7 @@ const ids = (bundle: { entry?: { resource?: { resourceType: string; id?: string 
   (bundle.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
 const auth = { reqheaders: { authorization: `Bearer ${TOKEN}` } };
 
-const unmatched: string[] = [];
-const onNoMatch = (req: { href?: string; path?: string }) =>
-  unmatched.push(req.href ?? req.path ?? '?');
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-afterEach(() => {
-  nock.cleanAll();
-  unmatched.length = 0;
-});
-afterAll(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
+const unmatched = unmatchedRequests();
 
 describe('an empty prefetch searchset', () => {
   it('is data: not asked again even with an allowed fhirServer', async () => {

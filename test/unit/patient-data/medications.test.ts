@@ -1,3 +1,4 @@
+import { unmatchedRequests } from '../../support';
 import type { Medication, MedicationRequest } from 'fhir/r4';
 import nock from 'nock';
 import { FhirSession, type FhirOptions } from '../../../src/patient-data/fhir-session';
@@ -36,22 +37,7 @@ const med = (id: string, text = id): Medication => ({
 });
 const bundle = (entry: unknown[]) => ({ resourceType: 'Bundle', type: 'collection', entry });
 
-const unmatched: string[] = [];
-const onNoMatch = (req: { href?: string; path?: string }) =>
-  unmatched.push(req.href ?? req.path ?? '?');
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-afterEach(() => {
-  nock.cleanAll();
-  unmatched.length = 0;
-});
-afterAll(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
+const unmatched = unmatchedRequests();
 
 describe('findReferencedMedications', () => {
   it('finds a Medication by type and id, by an absolute URL, by fullUrl, and ignores a version', () => {
