@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import nock from 'nock';
 import path from 'node:path';
+import type { Bundle } from 'fhir/r4';
+import { derive, type Derived } from '../src/engine/derive';
 import { loadContent, type Content } from '../src/services/content';
 import { evaluateOrderSign } from '../src/services/order-sign';
 import type { Policy } from '../src/policy/load';
@@ -164,4 +166,19 @@ export function coveragePrefetch(patientId = 'pt-1') {
       },
     ],
   };
+}
+
+/** What the engine derives from a record for a program, with a bare draft order (for counting). */
+export function deriveFor(program: Policy['program'], bundle: Bundle, now: Date = NOW): Derived {
+  return derive(program.derivation, {
+    bundle,
+    draftOrder: {
+      resourceType: 'MedicationRequest',
+      status: 'draft',
+      intent: 'order',
+      subject: {},
+    },
+    otherDraftOrders: [],
+    now,
+  });
 }

@@ -1,13 +1,12 @@
 import type { Bundle } from 'fhir/r4';
 import { parseOrderSignRequest } from '../../src/cds/parse';
-import { derive } from '../../src/engine/derive';
 import { readableBy } from '../../src/engine/evaluator';
 import type { Policy } from '../../src/policy/load';
 import type { Content } from '../../src/services/content';
 import { evaluateMatches, type Evaluation } from '../../src/services/evaluate-matches';
 import { gather, select } from '../../src/services/order-sign';
 import { inProcessDeps, LOCAL_CALL } from '../../tools/in-process';
-import { allScenarioFiles, content, evaluateInProcess, NOW, scenario } from '../support';
+import { allScenarioFiles, content, deriveFor, evaluateInProcess, NOW, scenario } from '../support';
 
 /**
  * `medicationsOnlyThroughValueSets` (cards/<policy>.json) leaves out, before evaluation, the
@@ -66,17 +65,7 @@ async function evaluateOn(
 
 /** How many resources of the record a program reads: retrieved, or as derived medication records. */
 function readCount(program: Policy['program'], bundle: Bundle): number {
-  const derived = derive(program.derivation, {
-    bundle,
-    draftOrder: {
-      resourceType: 'MedicationRequest',
-      status: 'draft',
-      intent: 'order',
-      subject: {},
-    },
-    otherDraftOrders: [],
-    now: NOW,
-  });
+  const derived = deriveFor(program, bundle, NOW);
   return (readableBy(program, bundle).entry?.length ?? 0) + derived.medicationRecords.length;
 }
 

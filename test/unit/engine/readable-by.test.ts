@@ -1,6 +1,5 @@
-import { derive } from '../../../src/engine/derive';
 import { readableBy } from '../../../src/engine/evaluator';
-import { examplePolicy } from '../../support';
+import { deriveFor, examplePolicy } from '../../support';
 
 describe('what a policy can read', () => {
   // The myeloma policy and the ALL policy, by the roles their example scenarios play in the kit.
@@ -120,17 +119,9 @@ describe('what a policy can read', () => {
       entry: [rx('lenalidomide', '602910'), rx('ondansetron', '312086'), rx('dasatinib', '475342')],
     } as never;
     const refs = (policy: typeof elrexfio) =>
-      derive(policy.program.derivation, {
-        bundle,
-        draftOrder: {
-          resourceType: 'MedicationRequest',
-          status: 'draft',
-          intent: 'order',
-          subject: {},
-        },
-        otherDraftOrders: [],
-        now: new Date('2026-06-15T00:00:00Z'),
-      }).medicationRecords.map((r) => r.ref);
+      deriveFor(policy.program, bundle, new Date('2026-06-15T00:00:00Z')).medicationRecords.map(
+        (r) => r.ref,
+      );
     // The myeloma policy's agents (its derived lines-of-therapy value sets) and the ALL policy's
     // TKIs; ondansetron is in neither.
     expect(refs(elrexfio)).toEqual(['MedicationRequest/lenalidomide']);
