@@ -8,7 +8,7 @@ export interface Logger {
   error(event: string, fields?: Record<string, unknown>): void;
 }
 
-/** Field names whose values are never written, wherever they appear (two levels deep). */
+/** Field names whose values are never written, wherever they appear (at any depth). */
 const REDACT = [
   'access_token',
   'authorization',
@@ -21,17 +21,27 @@ const REDACT = [
   'name',
 ];
 const REDACT_PATHS = [...REDACT, ...REDACT.map((k) => `*.${k}`)];
+const REDACT_KEYS = new Set(REDACT);
+/** Deeper than this, an object is not written at all (callers log identifiers and counts). */
+const MAX_DEPTH = 6;
 
 /** Anything that looks like a bearer token or a JWT inside a logged string is masked too. */
 const SECRET_TEXT =
   /(Bearer\s+)[A-Za-z0-9._~+/=-]+|\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
+/** Token-like text masked, PHI-named fields redacted at any depth, nothing deeper than MAX_DEPTH. */
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string')
     return value.replace(SECRET_TEXT, (_m, bearer?: string) => `${bearer ?? ''}[REDACTED]`);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[TOO DEEP]';
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      REDACT_KEYS.has(k) ? '[REDACTED]' : scrub(v, depth + 1),
+    ]),
+  );
 }
 
 /**

@@ -55,6 +55,21 @@ describe('log redaction', () => {
     for (const phi of ['pt-secret-1', 'Doe-Secret', '1950-01-02']) expect(line).not.toContain(phi);
   });
 
+  it('redacts PHI-named fields at any depth, and writes nothing deeper than six levels', () => {
+    const { lines, log } = captured();
+    log.warn('careless-deep', {
+      request: {
+        body: {
+          context: { draft: { subject: { patientId: 'pt-deep-1', birthDate: '1949-03-04' } } },
+        },
+      },
+      a: { b: { c: { d: { e: { f: { g: { family: 'Deep-Secret' } } } } } } },
+    });
+    const line = lines.join('\n');
+    for (const phi of ['pt-deep-1', '1949-03-04', 'Deep-Secret']) expect(line).not.toContain(phi);
+    expect(JSON.parse(line).request.body.context.draft.subject.patientId).toBe('[REDACTED]');
+  });
+
   it('masks a bearer token or a JWT inside a logged message, under any field name', () => {
     const { lines, log } = captured();
     log.error('request-failed', {
