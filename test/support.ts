@@ -3,6 +3,7 @@ import nock from 'nock';
 import path from 'node:path';
 import type { Bundle } from 'fhir/r4';
 import { derive, type Derived } from '../src/engine/derive';
+import type { FhirOptions } from '../src/patient-data/fhir-session';
 import { loadContent, type Content } from '../src/services/content';
 import { evaluateOrderSign } from '../src/services/order-sign';
 import type { Policy } from '../src/policy/load';
@@ -181,4 +182,15 @@ export function deriveFor(program: Policy['program'], bundle: Bundle, now: Date 
     otherDraftOrders: [],
     now,
   });
+}
+
+/** FHIR fetching limits for unit tests: one allowed server, small bounds. */
+export function fhirOptionsFor(server: string): FhirOptions {
+  return {
+    allowedFhirServers: [server],
+    timeoutMs: 2000,
+    maxPages: 3,
+    maxResponseBytes: 1_000_000,
+    maxResources: 100,
+  };
 }

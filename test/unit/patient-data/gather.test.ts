@@ -1,11 +1,10 @@
-import { unmatchedRequests } from '../../support';
 import nock from 'nock';
-import type { FhirOptions } from '../../../src/patient-data/fhir-session';
 import {
   gatherPatientData,
   type DataRequest,
   type GatherPlan,
 } from '../../../src/patient-data/gather';
+import { fhirOptionsFor, unmatchedRequests } from '../../support';
 
 /**
  * Rule 13: a prefetch searchset with a next link is completed from the FHIR server (the token,
@@ -15,13 +14,7 @@ import {
  */
 const FHIR = 'https://ehr.example.org/fhir';
 const TOKEN = 'page-token-41d0';
-const OPTIONS: FhirOptions = {
-  allowedFhirServers: [FHIR],
-  timeoutMs: 2000,
-  maxPages: 3,
-  maxResponseBytes: 1_000_000,
-  maxResources: 100,
-};
+const OPTIONS = fhirOptionsFor(FHIR);
 const PLAN: GatherPlan = {
   templates: {
     patient: 'Patient/{{context.patientId}}',

@@ -1,12 +1,12 @@
-import { unmatchedRequests } from '../../support';
 import type { Medication, MedicationRequest } from 'fhir/r4';
 import nock from 'nock';
-import { FhirSession, type FhirOptions } from '../../../src/patient-data/fhir-session';
+import { FhirSession } from '../../../src/patient-data/fhir-session';
 import {
   findReferencedMedications,
   resolveReferencedMedications,
   serverMedicationId,
 } from '../../../src/patient-data/medications';
+import { fhirOptionsFor, unmatchedRequests } from '../../support';
 
 /**
  * Rule 10: where a draft order's medicationReference is looked for: the draftOrders Bundle, the
@@ -15,13 +15,7 @@ import {
  */
 const FHIR = 'https://ehr.example.org/fhir';
 const TOKEN = 'med-token-8c1f';
-const OPTIONS: FhirOptions = {
-  allowedFhirServers: [FHIR],
-  timeoutMs: 2000,
-  maxPages: 3,
-  maxResponseBytes: 1_000_000,
-  maxResources: 100,
-};
+const OPTIONS = fhirOptionsFor(FHIR);
 
 const order = (reference: string): MedicationRequest => ({
   resourceType: 'MedicationRequest',
