@@ -1,7 +1,10 @@
 import type { ServiceDefinition } from './service-definition';
 
-/** The Da Vinci CRD versions (major.minor) whose shapes this service returns: CRD 2.0.1. */
-export const CRD_VERSIONS: readonly string[] = ['2.0'];
+/**
+ * The Da Vinci CRD versions (major.minor) whose shapes this service returns: CRD 2.2.1 and 2.0.1.
+ * A request that names none (davinci-crd.requestedVersion) gets the 2.0.1 shape, as before.
+ */
+export const CRD_VERSIONS: readonly string[] = ['2.2', '2.0'];
 
 /**
  * max-cards' advertised default: above what one call returns with the default limits (a card per
@@ -19,7 +22,7 @@ export function discoveryEntry(service: ServiceDefinition) {
     ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
     prefetch: service.prefetch,
     extension: {
-      // The CRD version of the shapes this service returns (major.minor, CRD 2.0.1).
+      // The CRD versions of the shapes this service returns (major.minor: 2.2.1 and 2.0.1).
       'davinci-crd.version': [...CRD_VERSIONS],
       // One boolean per card type returned (CRD Response Types), and a card limit.
       'davinci-crd.configuration-options': [

@@ -13,7 +13,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** A non-blank string of at most `max` characters. */
-const text = (max = 1024) =>
+export const text = (max = 1024) =>
   nonEmptyString().max(max, { error: `is longer than ${max} characters` });
 
 /**
@@ -83,7 +83,7 @@ const DRAFT_ENTRY = fieldsOf(
     ),
 );
 
-const DRAFT_ORDERS = z
+export const DRAFT_ORDERS = z
   .looseObject(
     { entry: z.array(DRAFT_ENTRY, { error: 'must be an array' }).optional() },
     { error: 'must be a FHIR Bundle' },
@@ -131,8 +131,8 @@ const PREFETCH = z.record(
   { error: 'must be an object' },
 );
 
-/** The request schema of a service (its hook and id are in a message); built once per service. */
-function requestSchema(service: ServiceDefinition) {
+/** A CDS Hooks request of a service around its hook's `context` schema (hook and id in messages). */
+export function hookRequest<C extends z.ZodType>(service: ServiceDefinition, context: C) {
   return z
     .object(
       {
@@ -143,7 +143,7 @@ function requestSchema(service: ServiceDefinition) {
         hookInstance: text(256),
         fhirServer: FHIR_SERVER.nullish(),
         fhirAuthorization: FHIR_AUTHORIZATION.nullish(),
-        context: service.hook === 'order-select' ? SELECT_CONTEXT : CONTEXT,
+        context,
         prefetch: PREFETCH.nullish(),
         extension: z.looseObject({}, { error: 'must be an object' }).nullish(),
       },
@@ -153,6 +153,11 @@ function requestSchema(service: ServiceDefinition) {
       error: 'is only allowed together with fhirServer',
       path: ['fhirAuthorization'],
     });
+}
+
+/** The request schema of a service (its hook and id are in a message); built once per service. */
+function requestSchema(service: ServiceDefinition) {
+  return hookRequest(service, service.hook === 'order-select' ? SELECT_CONTEXT : CONTEXT);
 }
 
 type RequestSchema = ReturnType<typeof requestSchema>;
@@ -165,7 +170,7 @@ function schemaFor(service: ServiceDefinition): RequestSchema {
   return schema;
 }
 
-function badRequest(message: string): Error {
+export function badRequest(message: string): Error {
   return new BadRequestError(message);
 }
 
@@ -185,7 +190,7 @@ function refersToPatient(reference: string, patientId: string): boolean {
  * naming it (position, and id when it has one), and it is never evaluated. An order without a
  * subject, or whose subject has no reference, is taken to be the context patient's.
  */
-function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
+export function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
   (draftOrders.entry ?? []).forEach((e, i) => {
     const order = e.resource as (Record<string, unknown> & { resourceType: string }) | undefined;
     const subject = order?.subject;
@@ -201,6 +206,28 @@ function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
   });
 }
 
+/** The request limits: at most MAX_DRAFT_ORDERS orders (named by `field`), MAX_PREFETCH_RESOURCES resources. */
+export function checkLimits(
+  limits: RequestLimits | undefined,
+  field: string,
+  orders: number,
+  prefetch: Record<string, unknown> | null | undefined,
+): void {
+  if (!limits) return;
+  if (orders > limits.maxDraftOrders)
+    throw badRequest(
+      `${field} holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`,
+    );
+  const count = Object.values(prefetch ?? {}).reduce((n: number, v) => {
+    const entry = (v as { entry?: unknown } | null)?.entry;
+    return n + (Array.isArray(entry) ? entry.length : 1);
+  }, 0);
+  if (count > limits.maxPrefetchResources)
+    throw badRequest(
+      `prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`,
+    );
+}
+
 /** Validates an order-sign request for the given service; anything wrong is a 400 with the field named. */
 export function parseOrderSignRequest(
   body: unknown,
@@ -212,20 +239,7 @@ export function parseOrderSignRequest(
     body,
     badRequest,
   );
-  if (limits && (context.draftOrders.entry ?? []).length > limits.maxDraftOrders) {
-    throw badRequest(
-      `context.draftOrders holds more than ${limits.maxDraftOrders} entries (MAX_DRAFT_ORDERS)`,
-    );
-  }
-  const count = Object.values(prefetch ?? {}).reduce(
-    (n: number, v) => n + (Array.isArray(v?.entry) ? v.entry.length : 1),
-    0,
-  );
-  if (limits && count > limits.maxPrefetchResources) {
-    throw badRequest(
-      `prefetch holds more than ${limits.maxPrefetchResources} resources (MAX_PREFETCH_RESOURCES)`,
-    );
-  }
+  checkLimits(limits, 'context.draftOrders', (context.draftOrders.entry ?? []).length, prefetch);
   checkRequestedVersion(extension);
   const { userId, patientId, encounterId, draftOrders } = context;
   checkDraftSubjects(draftOrders as unknown as Bundle, patientId);
@@ -268,7 +282,7 @@ function checkSelections(selections: string[], draftOrders: Bundle): void {
  * discovery; another version is a 422 that names the ones it speaks, a value that is not a
  * version a 400.
  */
-function checkRequestedVersion(extension: Record<string, unknown> | null | undefined): void {
+export function checkRequestedVersion(extension: Record<string, unknown> | null | undefined): void {
   const v = extension?.['davinci-crd.requestedVersion'];
   if (v === undefined) return;
   if (typeof v !== 'string' || !/^\d+\.\d+$/.test(v))
@@ -279,6 +293,11 @@ function checkRequestedVersion(extension: Record<string, unknown> | null | undef
     throw new UnprocessableError(
       `CRD version ${v} is not supported here; this service speaks ${CRD_VERSIONS.join(', ')} (see davinci-crd.version in discovery)`,
     );
+}
+
+/** The CRD shape a request gets: the version it asks for (checked at parse), else 2.0 (CRD 2.0.1). */
+export function crdShape(request: Pick<OrderSignRequest, 'extension'>): '2.0' | '2.2' {
+  return request.extension?.['davinci-crd.requestedVersion'] === '2.2' ? '2.2' : '2.0';
 }
 
 /** What a request's davinci-crd.configuration asks of the response (Da Vinci CRD). */

@@ -6,7 +6,7 @@ import { nonEmptyString, parseShape } from '../platform/shape';
 /** A CDS service of cards/service.json; each covers every policy. */
 export interface ServiceDefinition {
   id: string;
-  hook: 'order-sign' | 'order-select';
+  hook: 'order-sign' | 'order-select' | 'order-dispatch';
   title: string;
   description: string;
   usageRequirements?: string;
@@ -16,6 +16,8 @@ export interface ServiceDefinition {
   coverageKey: string;
   /** The order-select sibling (same evaluation on the selected draft orders), when the file names one. */
   orderSelect?: { id: string; title: string; description: string };
+  /** The order-dispatch sibling (the same evaluation on the dispatched orders), when the file names one. */
+  orderDispatch?: { id: string; title: string; description: string };
 }
 
 const PREFETCH_TOKEN = /\{\{\s*([^}]+?)\s*\}\}/g;
@@ -28,6 +30,18 @@ const PREFETCH_QUERY = nonEmptyString('must be a FHIR query').superRefine((query
       return ctx.addIssue(`: token {{${token}}} is not an order-sign context field`);
   }
 });
+
+/** A sibling service of the order-sign one (same content, another hook). */
+const SIBLING = z.object(
+  {
+    id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, {
+      error: 'may hold letters, digits, ".", "_" and "-" only',
+    }),
+    title: nonEmptyString(),
+    description: nonEmptyString(),
+  },
+  { error: 'must be an object with id, title and description' },
+);
 
 const SERVICE_DEFINITION = z
   .object(
@@ -42,18 +56,8 @@ const SERVICE_DEFINITION = z
       usageRequirements: z.string().optional().catch(undefined),
       prefetch: z.record(z.string(), PREFETCH_QUERY, { error: 'must map keys to FHIR queries' }),
       coverageKey: z.string({ error: 'must name one of the prefetch keys' }),
-      orderSelect: z
-        .object(
-          {
-            id: nonEmptyString().regex(/^[A-Za-z0-9._-]+$/, {
-              error: 'may hold letters, digits, ".", "_" and "-" only',
-            }),
-            title: nonEmptyString(),
-            description: nonEmptyString(),
-          },
-          { error: 'must be an object with id, title and description' },
-        )
-        .optional(),
+      orderSelect: SIBLING.optional(),
+      orderDispatch: SIBLING.optional(),
     },
     { error: 'must be a JSON object' },
   )
@@ -65,13 +69,22 @@ const SERVICE_DEFINITION = z
 /** Loads and checks the service definition; errors name the file and field. */
 export function loadServiceDefinition(file: string): ServiceDefinition {
   const raw = readJsonFile(file, (at, message) => new ContentError(at, message));
-  const { id, hook, title, description, usageRequirements, prefetch, coverageKey, orderSelect } =
-    parseShape(
-      SERVICE_DEFINITION,
-      raw,
-      (message) => new ContentError(file, message),
-      (path) => `field "${path}"`,
-    );
+  const {
+    id,
+    hook,
+    title,
+    description,
+    usageRequirements,
+    prefetch,
+    coverageKey,
+    orderSelect,
+    orderDispatch,
+  } = parseShape(
+    SERVICE_DEFINITION,
+    raw,
+    (message) => new ContentError(file, message),
+    (path) => `field "${path}"`,
+  );
   return {
     id,
     hook,
@@ -81,32 +94,43 @@ export function loadServiceDefinition(file: string): ServiceDefinition {
     prefetch,
     coverageKey,
     ...(orderSelect ? { orderSelect } : {}),
+    ...(orderDispatch ? { orderDispatch } : {}),
   };
+}
+
+/** A sibling service the order-sign service names (order-select, order-dispatch), as a service of its own. */
+function sibling(
+  service: ServiceDefinition,
+  key: 'orderSelect' | 'orderDispatch',
+  hook: ServiceDefinition['hook'],
+): ServiceDefinition | undefined {
+  const s = service[key];
+  if (!s) return undefined;
+  const { orderSelect: _select, orderDispatch: _dispatch, ...rest } = service;
+  return { ...rest, ...s, hook };
 }
 
 /** The order-select service the order-sign service names, as a service of its own. */
 export function orderSelectService(service: ServiceDefinition): ServiceDefinition | undefined {
-  const s = service.orderSelect;
-  if (!s) return undefined;
-  const { orderSelect: _own, ...rest } = service;
-  return { ...rest, ...s, hook: 'order-select', description: s.description };
+  return sibling(service, 'orderSelect', 'order-select');
+}
+
+/** The order-dispatch service the order-sign service names, as a service of its own. */
+export function orderDispatchService(service: ServiceDefinition): ServiceDefinition | undefined {
+  return sibling(service, 'orderDispatch', 'order-dispatch');
 }
 
 /** The definition with `{drugs}` in its description filled with the drugs the service covers. */
 export function withCoveredDrugs(service: ServiceDefinition, drugs: string[]): ServiceDefinition {
+  const covered = drugs.join(', ') || 'no drugs yet';
+  const filled = <T extends { description: string }>(s: T): T => ({
+    ...s,
+    description: s.description.replace('{drugs}', covered),
+  });
   return {
     ...service,
-    description: service.description.replace('{drugs}', drugs.join(', ') || 'no drugs yet'),
-    ...(service.orderSelect
-      ? {
-          orderSelect: {
-            ...service.orderSelect,
-            description: service.orderSelect.description.replace(
-              '{drugs}',
-              drugs.join(', ') || 'no drugs yet',
-            ),
-          },
-        }
-      : {}),
+    description: service.description.replace('{drugs}', covered),
+    ...(service.orderSelect ? { orderSelect: filled(service.orderSelect) } : {}),
+    ...(service.orderDispatch ? { orderDispatch: filled(service.orderDispatch) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { Bundle, MedicationRequest } from 'fhir/r4';
+import type { Bundle, MedicationRequest, Task } from 'fhir/r4';
 
 /** CDS Hooks 2.0 fhirAuthorization. The token is never logged or echoed. */
 export interface FhirAuthorization {
@@ -10,15 +10,21 @@ export interface FhirAuthorization {
   patient?: string;
 }
 
-/** A validated order-sign request (CDS Hooks 2.0). */
+/**
+ * A validated order-sign request (CDS Hooks 2.0), or an order-select or order-dispatch one in the
+ * same shape: for order-dispatch, `draftOrders` holds the dispatched orders as resolved.
+ */
 export interface OrderSignRequest {
-  hook: 'order-sign' | 'order-select';
+  hook: 'order-sign' | 'order-select' | 'order-dispatch';
   /** order-select: the draft orders selected ("MedicationRequest/<id>"); only they are evaluated. */
   selections?: string[];
+  /** order-dispatch: who will perform the orders, and the fulfillment Tasks sent (not evaluated). */
+  dispatch?: { performer: string; fulfillmentTasks: Task[] };
   hookInstance: string;
   fhirServer?: string;
   fhirAuthorization?: FhirAuthorization;
-  context: { userId: string; patientId: string; encounterId?: string; draftOrders: Bundle };
+  /** userId: absent for order-dispatch, whose context has none. */
+  context: { userId?: string; patientId: string; encounterId?: string; draftOrders: Bundle };
   prefetch: Record<string, unknown>;
   extension?: Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import type { Policy } from '../policy/load';
+import { effectiveUntil, type Policy } from '../policy/load';
 import { defaultWording, fill, type Wording } from '../render/wording';
 
 function escapeHtml(s: string): string {
@@ -42,10 +42,30 @@ export function policyPage(policy: Policy, wording: Wording = defaultWording()):
   const notes = d.notes?.length
     ? `<h2>${w.notesHeading}</h2><ul>${d.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
     : '';
+  const at = `/policies/${encodeURIComponent(d.id)}/versions/${encodeURIComponent(policy.version)}`;
   const documentLink =
     policy.documentText !== undefined
-      ? `<p><a href="/policies/${encodeURIComponent(d.id)}/document">${html(w.documentLink, { documentNumber: d.document.number })}</a></p>`
+      ? `<p><a href="${at}/document">${html(w.documentLink, { documentNumber: d.document.number })}</a></p>`
       : '';
+  const all = policy.versions.length > 0 ? policy.versions : [policy];
+  const versions = all
+    .map((v) => {
+      const until = effectiveUntil(v);
+      const oldest = v === all[0];
+      const period =
+        oldest && !until
+          ? w.periodAll
+          : oldest
+            ? fill(w.periodUntil, { until: until ?? '' })
+            : until
+              ? fill(w.periodBetween, { from: v.effectiveFrom, until })
+              : fill(w.periodFrom, { from: v.effectiveFrom });
+      const row = html(w.versionRow, { version: v.version, period });
+      const href = `/policies/${encodeURIComponent(d.id)}/versions/${encodeURIComponent(v.version)}`;
+      const note = v.definition.versionNote ? `<br>${escapeHtml(v.definition.versionNote)}` : '';
+      return `<li><a href="${href}">${row}</a>${v === policy ? ` ${w.shown}` : ''}${note}</li>`;
+    })
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(d.document.number)} ${escapeHtml(d.drug)}</title><style>${STYLE}</style></head>
@@ -60,6 +80,7 @@ ${documentLink}
 ${rows}
 </tbody></table>
 ${notes}
+<h2>${w.versionsHeading}</h2><ul id="versions">${versions}</ul>
 </main></body></html>
 `;
 }

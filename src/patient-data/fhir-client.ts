@@ -1,5 +1,5 @@
 import type { Bundle, FhirResource } from 'fhir/r4';
-import { DataUnavailableError } from '../platform/errors';
+import { FhirTechnicalError } from '../platform/errors';
 
 export interface FhirClientOptions {
   /** The FHIR server base URL (no trailing slash). */
@@ -20,7 +20,7 @@ export interface FhirClientOptions {
  * The FHIR server could not give what was asked (a 412 for the caller). Carries the URL and the
  * server's HTTP status for callers and tests; the URL can hold a patient id, so it is never logged.
  */
-export class FhirUpstreamError extends DataUnavailableError {
+export class FhirUpstreamError extends FhirTechnicalError {
   constructor(
     message: string,
     readonly url: string,
@@ -101,18 +101,18 @@ export class FhirClient {
       const next = nextLink(bundle);
       if (next === undefined) return out;
       if (page >= this.options.maxPages) {
-        throw new DataUnavailableError(
+        throw new FhirTechnicalError(
           `${what}: more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`,
         );
       }
       // The token goes only to this server: a link elsewhere is never called.
       if (!isUnder(next, this.options.baseUrl))
-        throw new DataUnavailableError(
+        throw new FhirTechnicalError(
           `${what}: a next link leaves the FHIR server ${this.options.baseUrl}; not followed`,
         );
       const body = await this.get(new URL(next).href, what);
       if (body.resourceType !== 'Bundle')
-        throw new DataUnavailableError(`${what}: a result page is not a Bundle`);
+        throw new FhirTechnicalError(`${what}: a result page is not a Bundle`);
       bundle = body as Bundle;
       out.push(...pageResources(bundle));
     }
@@ -133,7 +133,7 @@ export class FhirClient {
   private async fetch(url: string, what: string): Promise<Response> {
     const remaining = this.options.deadline - Date.now();
     if (remaining <= 0)
-      throw new DataUnavailableError(
+      throw new FhirTechnicalError(
         `${what}: the FHIR server did not answer in time (FHIR_TIMEOUT_MS)`,
       );
     const headers: Record<string, string> = { Accept: 'application/fhir+json, application/json' };
@@ -180,7 +180,7 @@ export class FhirClient {
     try {
       text = await readLimited(res, this.options.maxResponseBytes, this.options.deadline);
     } catch (e) {
-      if (e instanceof DataUnavailableError)
+      if (e instanceof FhirTechnicalError)
         throw new FhirUpstreamError(`${what}: ${e.message}`, url, res.status);
       throw new FhirUpstreamError(`${what}: the FHIR server's answer broke off`, url, res.status);
     }
@@ -214,14 +214,14 @@ async function readLimited(res: Response, maxBytes: number, deadline: number): P
   for (;;) {
     if (Date.now() > deadline) {
       await reader.cancel().catch(() => undefined);
-      throw new DataUnavailableError('the FHIR server did not answer in time (FHIR_TIMEOUT_MS)');
+      throw new FhirTechnicalError('the FHIR server did not answer in time (FHIR_TIMEOUT_MS)');
     }
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new DataUnavailableError(
+      throw new FhirTechnicalError(
         `the FHIR server's answer is larger than ${maxBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`,
       );
     }

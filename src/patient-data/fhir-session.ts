@@ -1,4 +1,4 @@
-import { DataUnavailableError } from '../platform/errors';
+import { FhirTechnicalError } from '../platform/errors';
 import { FhirClient, isAllowedServer } from './fhir-client';
 
 /** How one request may use a FHIR server: the allow-list and the limits of configuration. */
@@ -57,7 +57,7 @@ export class FhirSession {
   receive(count: number): void {
     this.received += count;
     if (this.received > this.options.maxResources) {
-      throw new DataUnavailableError(
+      throw new FhirTechnicalError(
         `the FHIR server returned more than ${this.options.maxResources} resources for this patient (FHIR_MAX_RESOURCES)`,
       );
     }

@@ -7,7 +7,7 @@ import { FhirSession, type FhirOptions } from './fhir-session';
 /** What one order-sign request gives us to gather data with. */
 export interface DataRequest {
   patientId: string;
-  userId: string;
+  userId?: string;
   encounterId?: string;
   prefetch: Record<string, unknown>;
   fhirServer?: string;
@@ -26,10 +26,29 @@ export interface PatientData {
   bundle: Bundle;
   /** The patient's active Coverage, when one is known (for the CRD annotation). */
   coverage?: Coverage;
+  /** Every active Coverage found (CRD 2.2 needs exactly one). */
+  coverages: Coverage[];
   /** Prefetch keys the FHIR server was asked for: not sent, or sent with more pages. */
   fetched: string[];
   /** Resources the FHIR server returned that were dropped: of another patient, or of a type the query does not ask for. */
   dropped: { otherPatient: number; wrongType: number };
+}
+
+/** The active Coverages among resources (or in a Bundle), one per id. */
+export function activeCoverages(resources: unknown): Coverage[] {
+  const one = resources as { resourceType?: string; entry?: Bundle['entry'] } | null | undefined;
+  const list: unknown[] = Array.isArray(resources)
+    ? resources
+    : one?.resourceType === 'Coverage'
+      ? [one]
+      : (Array.isArray(one?.entry) ? one.entry : []).map((e) => e?.resource);
+  const seen = new Map<string, Coverage>();
+  for (const r of list) {
+    const c = r as Coverage | undefined;
+    if (c?.resourceType === 'Coverage' && c.status === 'active' && !seen.has(c.id ?? ''))
+      seen.set(c.id ?? '', c);
+  }
+  return [...seen.values()];
 }
 
 /** The resource types a prefetch query can rightly return: its own, plus Medications it _includes. */
@@ -67,7 +86,7 @@ export function fillTemplate(
         name === 'patientId'
           ? req.patientId
           : name === 'userId'
-            ? req.userId
+            ? (req.userId ?? '')
             : (req.encounterId ?? '');
       return encodeURIComponent(v);
     },
@@ -202,12 +221,12 @@ export async function gatherPatientData(
       `no Patient/${req.patientId} in the prefetch or on the FHIR server`,
     );
   }
-  const coverage = resources.find(
-    (r): r is Coverage => r?.resourceType === 'Coverage' && r.status === 'active',
-  );
+  const coverages = activeCoverages(resources);
+  const coverage = coverages[0];
   return {
     bundle,
     ...(coverage ? { coverage } : {}),
+    coverages,
     fetched: [...keys.fetch, ...keys.continue],
     dropped: fetched.dropped,
   };

@@ -68,6 +68,13 @@ export class DataUnavailableError extends ServiceError {
   }
 }
 
+/**
+ * 412 as well, but a technical failure of the EHR's FHIR server (an error status, a timeout, an
+ * answer too large or malformed): under CRD 2.2 the order is annotated "indeterminate" with the
+ * reason "technical" instead, when the Coverage is known.
+ */
+export class FhirTechnicalError extends DataUnavailableError {}
+
 /** 413: the request body is larger than the configured limit. */
 export class PayloadTooLargeError extends ServiceError {
   constructor(message: string) {

@@ -19,6 +19,10 @@ export interface PolicyDefinition {
     status?: string;
     published: string;
     lastReviewed?: string;
+    /** The version's name (default: lastReviewed, else published). */
+    version?: string;
+    /** The first day the version is in force (default: published). */
+    effective?: string;
     /** The document's text, a file under the cards folder, served at /policies/{id}/document. */
     source?: string;
   };
@@ -45,6 +49,8 @@ export interface PolicyDefinition {
   offLabel?: string;
   /** Notes every card of the policy carries, as the document states them (e.g. a REMS). */
   notes?: string[];
+  /** What this version is, for the policy page's version list (never on cards). */
+  versionNote?: string;
   /**
    * The library looks at medication records only through its value sets (it classifies drugs,
    * never counts records as such). Then a MedicationRequest, MedicationStatement or
@@ -186,6 +192,8 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
           published: text,
           status: z.string({ error: 'must be a string' }).optional(),
           lastReviewed: z.string({ error: 'must be a string' }).optional(),
+          version: text.optional(),
+          effective: text.optional(),
           source: text.optional(),
         },
         { error: 'is required' },
@@ -208,6 +216,7 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       }),
       offLabel: text.optional(),
       notes: strings('must list notes as text').optional(),
+      versionNote: text.optional(),
       cards: z
         .array(CARD_TEMPLATE, { error: 'must list card templates' })
         .min(1, { error: 'must list card templates' }),

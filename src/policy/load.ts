@@ -31,6 +31,39 @@ export interface Policy {
   formula: Formula;
   /** The document's text (definition.document.source), read once; absent when not given. */
   documentText?: string;
+  /** This version's name: document.version, else the last review date, else the publish date. */
+  version: string;
+  /** The first day (YYYY-MM-DD) this version is in force: document.effective, else the publish date. */
+  effectiveFrom: string;
+  /**
+   * Every version of the policy on file (this one included), oldest first. A version is in force
+   * from its effectiveFrom until the day before the next one's; the oldest also covers any
+   * earlier date.
+   */
+  versions: Policy[];
+}
+
+/** The day an order is for: its authoredOn date when it has a full one, else `now`'s (UTC). */
+export function orderDate(order: { authoredOn?: unknown }, now: Date): string {
+  const a = order.authoredOn;
+  if (typeof a === 'string' && /^\d{4}-\d{2}-\d{2}/.test(a)) return a.slice(0, 10);
+  return now.toISOString().slice(0, 10);
+}
+
+/** The version of a policy in force on `date` (YYYY-MM-DD); before the oldest, the oldest. */
+export function versionFor(policy: Policy, date: string): Policy {
+  let chosen = policy.versions[0] ?? policy;
+  for (const v of policy.versions) if (v.effectiveFrom <= date) chosen = v;
+  return chosen;
+}
+
+/** The last day a version is in force (the day before the next version's), or undefined. */
+export function effectiveUntil(policy: Policy): string | undefined {
+  const next = policy.versions[policy.versions.indexOf(policy) + 1];
+  if (!next) return undefined;
+  const d = new Date(`${next.effectiveFrom}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
 }
 
 function formulaOf(file: string, definition: PolicyDefinition): Formula {
@@ -67,11 +100,46 @@ function documentTextOf(file: string, definition: PolicyDefinition): string | un
 /** The file in the cards folder that defines the service rather than a policy. */
 export const SERVICE_FILE = 'service.json';
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A definition file as JSON. A version file (`"extends": "<policy-id>.json"`) is the file it extends
+ * with each top-level field it names replaced: a new version states only what changed.
+ */
+function readDefinition(file: string): unknown {
+  const read = (at: string) => readJsonFile(at, (f, message) => new ContentError(f, message));
+  const raw = read(file);
+  if (!isObject(raw) || raw.extends === undefined) return raw;
+  const { extends: base, ...own } = raw;
+  if (typeof base !== 'string' || !/^[A-Za-z0-9._@-]+\.json$/.test(base) || base === SERVICE_FILE)
+    throw new ContentError(file, 'field "extends" must name a policy file in the same folder');
+  const baseRaw = read(path.join(path.dirname(file), base));
+  if (!isObject(baseRaw) || baseRaw.extends !== undefined)
+    throw new ContentError(
+      file,
+      `field "extends": ${base} must be a policy definition that extends none`,
+    );
+  return { ...baseRaw, ...own };
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The first day a version is in force: document.effective, else its publish date. */
+function effectiveFromOf(file: string, definition: PolicyDefinition): string {
+  const day = definition.document.effective ?? definition.document.published;
+  if (!DAY.test(day) || Number.isNaN(Date.parse(day)))
+    throw new ContentError(
+      file,
+      `field "${definition.document.effective ? 'effective' : 'published'}" must be a date (YYYY-MM-DD): the version is in force from it`,
+    );
+  return day;
+}
+
 function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Policy {
-  const definition = validateDefinition(
-    file,
-    readJsonFile(file, (at, message) => new ContentError(at, message)),
-  );
+  const definition = validateDefinition(file, readDefinition(file));
+  const effectiveFrom = effectiveFromOf(file, definition);
   const { name, version } = definition.library;
   const lib = engine.elm(name);
   if (!lib) throw new ContentError(file, `library "${name}" has no compiled ELM`);
@@ -118,6 +186,12 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
     orderReader,
     formula,
     ...(documentText !== undefined ? { documentText } : {}),
+    version:
+      definition.document.version ??
+      definition.document.lastReviewed ??
+      definition.document.published,
+    effectiveFrom,
+    versions: [],
   };
 }
 
@@ -125,18 +199,33 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
  * Loads and validates every policy in cardsDir against the engine's libraries and value sets
  * and the service's prefetch keys: the library and version exist, it defines the result
  * contract, the trigger value set exists. Anything wrong stops startup naming the file and field.
+ * Files with the same policy id are versions of it, each in force from its own date; the newest
+ * stands for the policy (one entry per id, in file order), and carries every version.
  */
 export function loadPolicies(cardsDir: string, engine: Engine, prefetchKeys: string[]): Policy[] {
   const files = fs
     .readdirSync(cardsDir)
     .filter((f) => f.endsWith('.json') && f !== SERVICE_FILE)
     .sort();
-  const policies = files.map((f) => loadPolicy(path.join(cardsDir, f), engine, prefetchKeys));
-  const ids = new Set<string>();
-  for (const p of policies) {
-    if (ids.has(p.definition.id))
-      throw new ContentError(p.file, `duplicate policy id ${p.definition.id}`);
-    ids.add(p.definition.id);
-  }
-  return policies;
+  const loaded = files.map((f) => loadPolicy(path.join(cardsDir, f), engine, prefetchKeys));
+  const byId = new Map<string, Policy[]>();
+  for (const p of loaded) byId.set(p.definition.id, [...(byId.get(p.definition.id) ?? []), p]);
+  return [...byId.values()].map((all) => {
+    const versions = [...all].sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
+    versions.forEach((v, i) => {
+      const before = versions[i - 1];
+      if (before?.effectiveFrom === v.effectiveFrom)
+        throw new ContentError(
+          v.file,
+          `policy ${v.definition.id}: ${path.basename(before.file)} is in force from the same day (${v.effectiveFrom}); give each version its own effective date`,
+        );
+      if (versions.some((o) => o !== v && o.version === v.version))
+        throw new ContentError(
+          v.file,
+          `policy ${v.definition.id}: two versions named ${v.version}`,
+        );
+      v.versions = versions;
+    });
+    return versions[versions.length - 1] as Policy;
+  });
 }

@@ -49,8 +49,10 @@ function documentLabel(policy: Policy, wording: Wording): string {
   });
 }
 
-function policyUrl(policy: Policy, ctx: RenderContext): string {
-  return `${ctx.baseUrl}/policies/${encodeURIComponent(policy.definition.id)}`;
+/** The page of the policy version evaluated (cards' source.url, CRD 2.2's policy-link). */
+export function policyPageUrl(policy: Policy, ctx: RenderContext): string {
+  // The page of the version evaluated (the one in force on the order's date).
+  return `${ctx.baseUrl}/policies/${encodeURIComponent(policy.definition.id)}/versions/${encodeURIComponent(policy.version)}`;
 }
 
 function pickTemplate(policy: Policy, result: PolicyResult): CardTemplate | undefined {
@@ -84,7 +86,7 @@ function summaryOf(template: string, values: Record<string, string>): string {
 
 function linksOf(policy: Policy, ctx: RenderContext, wording: Wording): NonNullable<Card['links']> {
   const label = fill(wording.card.linkLabel, { documentNumber: policy.definition.document.number });
-  return [{ label, url: policyUrl(policy, ctx), type: 'absolute' }];
+  return [{ label, url: policyPageUrl(policy, ctx), type: 'absolute' }];
 }
 
 /** One card for a (draft order, policy) evaluation, from the policy's templates. */
@@ -142,7 +144,7 @@ export function renderCard(
     ...(instructions
       ? { source: { label, topic: CRD_TOPIC } }
       : {
-          source: { label, url: policyUrl(policy, ctx), topic: CRD_TOPIC },
+          source: { label, url: policyPageUrl(policy, ctx), topic: CRD_TOPIC },
           links: linksOf(policy, ctx, wording),
         }),
     ...(indicator === 'info' ? {} : { overrideReasons: overrideReasons(wording) }),
@@ -171,7 +173,7 @@ export function renderErrorCard(
     summary: cutSummary(fill(wording.errorCard.summary, { ...values, drugName: plain(drugName) })),
     detail: fill(wording.errorCard.detail, values),
     indicator: 'warning',
-    source: { label, url: policyUrl(policy, ctx), topic: CRD_TOPIC },
+    source: { label, url: policyPageUrl(policy, ctx), topic: CRD_TOPIC },
     links: linksOf(policy, ctx, wording),
     overrideReasons: overrideReasons(wording),
     extension: extensionOf(policy, {

@@ -13,7 +13,7 @@ export interface AssertionSubject {
   patientId: string;
   orderId: string;
   coverage: Coverage;
-  /** "policy@libraryVersion:outcome" per policy that decided on the order. */
+  /** "policy@version/libraryVersion:outcome" per policy that decided on the order. */
   decisions: string[];
 }
 
@@ -42,58 +42,143 @@ export function assertionId(s: AssertionSubject): string {
  */
 export function satisfiedPaId(coverageAssertionId: string, policy: Policy): string {
   const h = createHash('sha256')
-    .update(`${coverageAssertionId}|${policy.definition.id}@${policy.definition.library.version}`)
+    .update(
+      `${coverageAssertionId}|${policy.definition.id}@${policy.version}/${policy.definition.library.version}`,
+    )
     .digest('hex');
   return `PA-${policy.definition.id}-${h.slice(0, 16).toUpperCase()}`;
 }
 
+/** The CRD shapes this service writes: 2.0 (CRD 2.0.1) and 2.2 (CRD 2.2.1). */
+export type CrdShape = '2.0' | '2.2';
+
+/** What the annotation of one (order × policy) says besides the decision itself. */
+export interface AnnotationOptions {
+  shape: CrdShape;
+  /** The payer's real-time determination switch (REALTIME_DETERMINATION). */
+  realtime: boolean;
+  /** The page of the policy version evaluated (CRD 2.2 detail policy-link). */
+  policyLink: string;
+}
+
+const TEMP = 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp';
+const DETAIL_CODES = 'http://terminology.hl7.org/CodeSystem/crd-coverage-detail';
+
+/** CRD 2.2 detail: a link to the policy version the assertion applied (policy-link). */
+function policyLinkDetail(policy: Policy, wording: Wording, link: string): Extension {
+  return {
+    url: 'detail',
+    extension: [
+      { url: 'category', valueCode: 'cat-other' },
+      {
+        url: 'code',
+        valueCodeableConcept: {
+          coding: [{ system: DETAIL_CODES, code: 'policy-link', display: 'Policy link' }],
+        },
+      },
+      { url: 'value', valueUrl: link },
+      {
+        url: 'qualification',
+        valueString: fill(wording.coverageInformation.policyLinkQualification, {
+          documentNumber: policy.definition.document.number,
+          version: policy.version,
+        }),
+      },
+    ],
+  };
+}
+
+/** The coded parts of an assertion, by outcome ("error": the evaluation could not be completed). */
+function decision(
+  outcome: PolicyResult['outcome'] | 'error',
+  shape: CrdShape,
+  realtime: boolean,
+): { covered: string; pa?: string; doc: boolean; info?: string; reason: string } {
+  switch (outcome) {
+    case 'criteria-not-met':
+      return { covered: 'not-covered', doc: false, reason: 'criteria-not-met' };
+    case 'criteria-met':
+      return realtime
+        ? { covered: 'covered', pa: 'satisfied', doc: false, reason: 'satisfied' }
+        : { covered: 'covered', pa: 'auth-needed', doc: true, reason: 'criteria-met' };
+    case 'documentation-needed':
+      // Coverage depends on documentation not yet in the record: never "covered". CRD 2.2 ties
+      // "conditional" to info-needed; what is missing is neither performer, location nor timeframe.
+      return {
+        covered: 'conditional',
+        pa: 'auth-needed',
+        doc: true,
+        ...(shape === '2.2' ? { info: 'OTH' } : {}),
+        reason: 'documentation-needed',
+      };
+    default:
+      // CRD 2.2 (resp-43): indeterminate, reason technical. CRD 2.0.1 has no indeterminate.
+      return {
+        covered: shape === '2.2' ? 'indeterminate' : 'conditional',
+        pa: 'auth-needed',
+        doc: false,
+        reason: 'error',
+      };
+  }
+}
+
 /**
- * Da Vinci CRD coverage-information for one policy result. Mapping (see README):
- *   criteria-met          covered=covered, pa-needed=auth-needed, doc-needed=clinical, doc-purpose=withpa
- *   documentation-needed  covered=conditional (coverage depends on the documentation not yet in
- *                         the record; never "covered"), pa-needed=auth-needed, doc-needed=clinical,
- *                         doc-purpose=withpa
- *   criteria-not-met      covered=not-covered (no pa-needed, no doc-needed)
- *   criteria-met, with the payer's real-time switch on (REALTIME_DETERMINATION): covered=covered,
- *                         pa-needed=satisfied, satisfied-pa-id (no doc-needed: nothing to send)
- * info-needed is never sent (what is missing is clinical documentation, not performer, location
- * or timeframe); pa-needed is never "satisfied", so no satisfied-pa-id. This keeps CRD 2.0.1's
- * crd-ci-q1..q5 true (the version discovery declares); CRD 2.1+ ties "conditional" to
- * info-needed, and its mapping (indeterminate) comes with the 2.2 shape.
+ * Da Vinci CRD coverage-information for one policy result (undefined: the evaluation failed).
+ * Mapping (see README, "Coverage information"):
+ *   criteria-met          covered, pa-needed auth-needed, doc-needed clinical, doc-purpose withpa
+ *   criteria-met, with REALTIME_DETERMINATION on: covered, pa-needed satisfied, satisfied-pa-id
+ *   documentation-needed  conditional, pa-needed auth-needed, doc-needed clinical, doc-purpose
+ *                         withpa (2.2: info-needed OTH, the reason names the criteria to document)
+ *   criteria-not-met      not-covered (no pa-needed, no doc-needed)
+ *   evaluation failed     2.2: indeterminate, pa-needed auth-needed, reason temp#technical;
+ *                         2.0: conditional, pa-needed auth-needed, reason text
+ * Every assertion has a reason (CRD 2.2 crd-ci-q6/q8/q9); the 2.2 shape also links the policy
+ * version evaluated (detail policy-link). Both shapes keep their version's invariants.
  */
 export function coverageInformation(
   policy: Policy,
-  result: PolicyResult,
+  result: PolicyResult | undefined,
   coverage: Coverage,
   today: string,
   wording: Wording,
   coverageAssertionId: string,
-  realtime = false,
+  options: AnnotationOptions,
 ): Extension {
+  const { shape } = options;
   const sub = (url: string, value: Omit<Extension, 'url'>): Extension => ({ url, ...value });
+  const outcome = result?.outcome ?? 'error';
+  const d = decision(outcome, shape, options.realtime);
   const parts: Extension[] = [
     sub('coverage', { valueReference: { reference: `Coverage/${coverage.id}` } }),
+    sub('covered', { valueCode: d.covered }),
   ];
-  if (result.outcome === 'criteria-not-met') {
-    parts.push(sub('covered', { valueCode: 'not-covered' }));
-  } else if (realtime && result.outcome === 'criteria-met') {
-    // The payer's real-time determination: every criterion met on the evidence satisfies PA.
-    parts.push(sub('covered', { valueCode: 'covered' }));
-    parts.push(sub('pa-needed', { valueCode: 'satisfied' }));
-  } else {
-    const covered = result.outcome === 'criteria-met' ? 'covered' : 'conditional';
-    parts.push(sub('covered', { valueCode: covered }));
-    parts.push(sub('pa-needed', { valueCode: 'auth-needed' }));
+  if (d.pa) parts.push(sub('pa-needed', { valueCode: d.pa }));
+  if (d.doc) {
     parts.push(sub('doc-needed', { valueCode: 'clinical' }));
     parts.push(sub('doc-purpose', { valueCode: 'withpa' }));
   }
-  const reason = fill(wording.coverageInformation.reason[result.outcome], {
-    documentNumber: policy.definition.document.number,
-  });
-  parts.push(sub('reason', { valueCodeableConcept: { text: reason } }));
+  if (d.info) parts.push(sub('info-needed', { valueCode: d.info }));
+  const text = fill(
+    wording.coverageInformation.reason[d.reason as keyof Wording['coverageInformation']['reason']],
+    {
+      documentNumber: policy.definition.document.number,
+      deciding: result?.explanation.decidedBy.join(', ') ?? '',
+    },
+  ).replace(/[\s:]+$/, '');
+  parts.push(
+    sub('reason', {
+      valueCodeableConcept: {
+        ...(shape === '2.2' && d.reason === 'error'
+          ? { coding: [{ system: TEMP, code: 'technical', display: 'Technical issues' }] }
+          : {}),
+        text,
+      },
+    }),
+  );
+  if (shape === '2.2') parts.push(policyLinkDetail(policy, wording, options.policyLink));
   parts.push(sub('date', { valueDate: today }));
   parts.push(sub('coverage-assertion-id', { valueString: coverageAssertionId }));
-  if (realtime && result.outcome === 'criteria-met')
+  if (d.pa === 'satisfied')
     parts.push(sub('satisfied-pa-id', { valueString: satisfiedPaId(coverageAssertionId, policy) }));
   return { url: COVERAGE_INFORMATION, extension: parts };
 }

@@ -5,6 +5,9 @@ import type { CriterionResult, Outcome, PolicyResult } from '../policy/result';
 /** The `prior-auth-criteria` card extension (its JSON shape is documented in the README). */
 export interface PriorAuthCriteria {
   policy: string;
+  /** The policy version evaluated (the one in force on the order's date) and its first day. */
+  policyVersion: string;
+  effectiveFrom: string;
   outcome: Outcome | 'error';
   formula: string;
   /** The ids the summary names: what decides. */
@@ -44,6 +47,8 @@ export function extensionOf(
   return {
     'prior-auth-criteria': {
       policy: def.id,
+      policyVersion: policy.version,
+      effectiveFrom: policy.effectiveFrom,
       outcome: result.outcome,
       formula: def.formula,
       decidedBy: e ? [...e.decidedBy] : [],

@@ -93,11 +93,18 @@ const WORDING = fields({
   }),
   /** Da Vinci CRD coverage-information: the reason per outcome, and the system action. */
   coverageInformation: fields({
+    /** reason.text per outcome; ${deciding} names the criteria that decide (CRD 2.2 shape). */
     reason: fields({
-      'criteria-met': template('documentNumber'),
-      'criteria-not-met': template('documentNumber'),
-      'documentation-needed': template('documentNumber'),
+      'criteria-met': template('documentNumber', 'deciding'),
+      'criteria-not-met': template('documentNumber', 'deciding'),
+      'documentation-needed': template('documentNumber', 'deciding'),
+      /** Criteria met with the payer's real-time determination on: PA satisfied. */
+      satisfied: template('documentNumber', 'deciding'),
+      /** The evaluation could not be completed (CRD 2.2: indeterminate, reason technical). */
+      error: template('documentNumber'),
     }),
+    /** The qualification of the CRD 2.2 policy-link detail. */
+    policyLinkQualification: template('documentNumber', 'version'),
     actionDescription: text,
   }),
   /** The policy page (HTML; placeholder values are escaped). */
@@ -116,6 +123,18 @@ const WORDING = fields({
     exclusion: text,
     notesHeading: text,
     documentLink: template('documentNumber'),
+    versionsHeading: text,
+    /** One row of the version list: its name and the order dates it is in force for. */
+    versionRow: template('version', 'period'),
+    /** The period of the only version on file. */
+    periodAll: text,
+    /** The oldest version's period when newer ones are on file. */
+    periodUntil: template('until'),
+    periodBetween: template('from', 'until'),
+    /** The newest version's period. */
+    periodFrom: template('from'),
+    /** Marks the version the page shows. */
+    shown: text,
   }),
   /** What `npm run evaluate` prints per criterion (exclusions: applies / does not apply). */
   evaluateTool: fields({ status: statusWords, exclusionStatus: statusWords }),

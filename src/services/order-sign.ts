@@ -1,15 +1,25 @@
 import type { MedicationRequest, Resource } from 'fhir/r4';
-import { draftMedicationRequests, parseOrderSignRequest } from '../cds/parse';
+import {
+  crdConfiguration,
+  crdShape,
+  draftMedicationRequests,
+  parseOrderSignRequest,
+} from '../cds/parse';
 import type { CdsResponse, OrderSignRequest } from '../cds/types';
 import { FhirSession } from '../patient-data/fhir-session';
-import { gatherPatientData, type GatherOptions, type PatientData } from '../patient-data/gather';
+import {
+  activeCoverages,
+  gatherPatientData,
+  type GatherOptions,
+  type PatientData,
+} from '../patient-data/gather';
 import {
   findReferencedMedications,
   resolveReferencedMedications,
   type ReferencedMedications,
 } from '../patient-data/medications';
-import { BadRequestError } from '../platform/errors';
-import type { Policy } from '../policy/load';
+import { BadRequestError, FhirTechnicalError } from '../platform/errors';
+import { orderDate, versionFor, type Policy } from '../policy/load';
 import { selectPolicies, type PolicyMatch } from '../policy/select';
 import { evaluateMatches } from './evaluate-matches';
 import { respond } from './respond';
@@ -24,7 +34,7 @@ export interface Resolved {
 }
 
 /** The FHIR limits for this call: configuration's, with the client's own server allow-list. */
-function fhirOptions(deps: OrderSignDeps, ctx: CallContext): GatherOptions {
+export function fhirOptions(deps: OrderSignDeps, ctx: CallContext): GatherOptions {
   const metrics = deps.metrics;
   return {
     ...deps.gather,
@@ -59,19 +69,24 @@ export async function resolve(
 
 /**
  * select: the policies each draft MedicationRequest triggers, by its codes or those of its
- * Medication (`medications`, resolved; by default those found in the request itself).
+ * Medication (`medications`, resolved; by default those found in the request itself), each in
+ * the version in force on the order's date (authoredOn, else `now`).
  */
 export function select(
   request: OrderSignRequest,
   policies: Policy[],
   medications?: ReferencedMedications,
+  now: Date = new Date(),
 ): { orders: MedicationRequest[]; matches: PolicyMatch[] } {
   const orders = draftMedicationRequests(request.context.draftOrders);
   const referenced = medications ?? findReferencedMedications(orders, requestSources(request));
   // order-select: only the selected draft orders are evaluated (the others stay their context).
   const selected = request.selections ? new Set(request.selections) : undefined;
-  const matches = selectPolicies(orders, policies, referenced).filter(
-    (m) => !selected || selected.has(`MedicationRequest/${m.order.id ?? ''}`),
+  const versions = policies.flatMap((p) => (p.versions.length > 0 ? p.versions : [p]));
+  const matches = selectPolicies(orders, versions, referenced).filter(
+    (m) =>
+      (!selected || selected.has(`MedicationRequest/${m.order.id ?? ''}`)) &&
+      (m.policy.versions.length <= 1 || versionFor(m.policy, orderDate(m.order, now)) === m.policy),
   );
   // Only ids that are there must differ: draft orders without an id are each their own order.
   const ids = orders.map((o) => o.id).filter(Boolean);
@@ -101,7 +116,7 @@ export function gather(
   return gatherPatientData(
     {
       patientId: context.patientId,
-      userId: context.userId,
+      ...(context.userId ? { userId: context.userId } : {}),
       ...(context.encounterId ? { encounterId: context.encounterId } : {}),
       prefetch: request.prefetch,
       ...(request.fhirServer ? { fhirServer: request.fhirServer } : {}),
@@ -119,6 +134,60 @@ export function gather(
   );
 }
 
+/** Whether the response carries the coverage-information annotation (a primary hook, not turned off). */
+function annotates(request: OrderSignRequest): boolean {
+  const config = crdConfiguration(request);
+  return request.hook !== 'order-select' && config.coverageInfo && config.annotate;
+}
+
+/**
+ * CRD 2.2 (hooks.md, 400): coverage information is about one Coverage; none, or several, active
+ * in the prefetch or on the FHIR server is a 400 naming what was found.
+ */
+function checkOneCoverage(data: PatientData): void {
+  if (data.coverages.length === 1) return;
+  throw new BadRequestError(
+    data.coverages.length === 0
+      ? 'no active Coverage in the prefetch or on the FHIR server: CRD coverage information is about one Coverage (send it in prefetch, or send davinci-crd.configuration {"coverage-info": false})'
+      : `${data.coverages.length} active Coverages (${data.coverages.map((c) => `Coverage/${c.id ?? '?'}`).join(', ')}): CRD coverage information is about one; send the one that applies`,
+  );
+}
+
+/**
+ * CRD 2.2 (resp-43): a technical failure of the EHR's FHIR server is an answer, not an HTTP error:
+ * every matched order is annotated "indeterminate" (reason technical) against the Coverage sent in
+ * prefetch. Without exactly one such Coverage there is nothing to annotate: the 412 stands.
+ */
+function technicalRun(
+  deps: OrderSignDeps,
+  request: OrderSignRequest,
+  matches: PolicyMatch[],
+  error: unknown,
+): Pick<OrderSignRun, 'data' | 'evaluations'> | undefined {
+  if (!(error instanceof FhirTechnicalError) || !annotates(request)) return undefined;
+  const coverages = activeCoverages(request.prefetch[deps.service.coverageKey]);
+  const [coverage] = coverages;
+  if (!coverage || coverages.length !== 1) return undefined;
+  deps.log.warn('fhir-technical-failure', {
+    hookInstance: request.hookInstance,
+    error: error.message,
+  });
+  return {
+    data: {
+      bundle: { resourceType: 'Bundle', type: 'collection', entry: [] },
+      coverage,
+      coverages,
+      fetched: [],
+      dropped: { otherPatient: 0, wrongType: 0 },
+    },
+    evaluations: matches.map((match) => ({
+      match,
+      fields: match.policy.orderReader.fields(match.order),
+      error,
+    })),
+  };
+}
+
 /**
  * parse → resolve → select → gather → evaluate: what the service, the CLI, the benchmark and the
  * kit share.
@@ -130,11 +199,30 @@ export async function evaluateOrderSign(
 ): Promise<OrderSignRun> {
   const started = Date.now();
   const request = parseOrderSignRequest(body, deps.service, deps.limits);
+  return evaluateRequest(deps, request, ctx, started);
+}
+
+/** resolve → select → gather → evaluate on a parsed request (order-sign, -select or -dispatch). */
+export async function evaluateRequest(
+  deps: OrderSignDeps,
+  request: OrderSignRequest,
+  ctx: CallContext,
+  started: number,
+): Promise<OrderSignRun> {
   const resolved = await resolve(deps, request, ctx);
-  const { orders, matches } = select(request, deps.policies, resolved.medications);
   const now = deps.now();
+  const { orders, matches } = select(request, deps.policies, resolved.medications, now);
   if (matches.length === 0) return { request, orders, matches, evaluations: [], now, started };
-  const data = await gather(deps, request, matches, ctx, resolved);
+  const shape = crdShape(request);
+  let data: PatientData;
+  try {
+    data = await gather(deps, request, matches, ctx, resolved);
+  } catch (e) {
+    const technical = shape === '2.2' ? technicalRun(deps, request, matches, e) : undefined;
+    if (!technical) throw e;
+    return { request, orders, matches, now, started, ...technical };
+  }
+  if (shape === '2.2' && annotates(request)) checkOneCoverage(data);
   const scope = { patientId: request.context.patientId, bundle: data.bundle, now };
   const evaluations = await evaluateMatches(deps.evaluator(), matches, orders, scope);
   return { request, orders, matches, data, evaluations, now, started };

@@ -1,22 +1,33 @@
 import type { Coverage, Extension, MedicationRequest } from 'fhir/r4';
-import { crdConfiguration } from '../cds/parse';
+import { crdConfiguration, crdShape } from '../cds/parse';
 import type { Card, CdsResponse } from '../cds/types';
-import { renderCard, renderErrorCard } from '../render/cards';
-import { assertionId, coverageAction, coverageInformation } from '../render/crd-coverage';
+import { policyPageUrl, renderCard, renderErrorCard } from '../render/cards';
+import {
+  assertionId,
+  coverageAction,
+  coverageInformation,
+  type AnnotationOptions,
+} from '../render/crd-coverage';
 import type { Policy } from '../policy/load';
 import type { PolicyResult } from '../policy/result';
 import { defaultWording, type Wording } from '../render/wording';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
+/** One policy's decision on an order (no result: its evaluation failed). */
+interface Decided {
+  policy: Policy;
+  result?: PolicyResult;
+}
+
 /** The CRD system actions: each annotated order with one coverage-information per policy. */
 function annotate(
-  decided: Map<MedicationRequest, { policy: Policy; result: PolicyResult }[]>,
+  decided: Map<MedicationRequest, Decided[]>,
   coverage: Coverage,
   patientId: string,
   today: string,
   wording: Wording,
+  options: (policy: Policy) => AnnotationOptions,
   count?: (policy: string, ext: Extension) => void,
-  realtime = false,
 ) {
   return [...decided].map(([order, results]) => {
     // One assertion id for every repetition on this order and coverage.
@@ -26,11 +37,19 @@ function annotate(
       coverage,
       decisions: results.map(
         ({ policy, result }) =>
-          `${policy.definition.id}@${policy.definition.library.version}:${result.outcome}`,
+          `${policy.definition.id}@${policy.version}/${policy.definition.library.version}:${result?.outcome ?? 'error'}`,
       ),
     });
     const exts: Extension[] = results.map(({ policy, result }) => {
-      const ext = coverageInformation(policy, result, coverage, today, wording, id, realtime);
+      const ext = coverageInformation(
+        policy,
+        result,
+        coverage,
+        today,
+        wording,
+        id,
+        options(policy),
+      );
       count?.(policy.definition.id, ext);
       return ext;
     });
@@ -52,12 +71,16 @@ export function respond(
   const config = crdConfiguration(request);
   // order-select answers with cards only: the order is annotated when it is signed.
   const coverage =
-    data?.coverage && config.coverageInfo && config.annotate && request.hook === 'order-sign'
+    data?.coverage && config.coverageInfo && config.annotate && request.hook !== 'order-select'
       ? data.coverage
       : undefined;
   const today = run.now.toISOString().slice(0, 10);
   const cards: Card[] = [];
-  const decided = new Map<MedicationRequest, { policy: Policy; result: PolicyResult }[]>();
+  const decided = new Map<MedicationRequest, Decided[]>();
+  // CRD annotates the draft order by id: an order without one cannot be matched by the EHR.
+  const decide = (order: MedicationRequest, d: Decided) => {
+    if (coverage && order.id) decided.set(order, [...(decided.get(order) ?? []), d]);
+  };
   const outcomes: Record<string, number> = {};
   for (const { match, fields, result, error } of run.evaluations) {
     const id = match.policy.definition.id;
@@ -71,27 +94,21 @@ export function respond(
         error: error?.message,
       });
       cards.push(renderErrorCard(match.policy, fields, ctx, wording));
+      decide(match.order, { policy: match.policy });
       continue;
     }
     cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx, wording));
-    // CRD annotates the draft order by id: an order without one cannot be matched by the EHR.
-    if (coverage && match.order.id)
-      decided.set(match.order, [
-        ...(decided.get(match.order) ?? []),
-        { policy: match.policy, result },
-      ]);
+    decide(match.order, { policy: match.policy, result });
   }
   const count = assertionCounter(deps, request.hook);
+  const shape = crdShape(request);
+  const options = (policy: Policy): AnnotationOptions => ({
+    shape,
+    realtime: deps.realtimeDetermination === true,
+    policyLink: policyPageUrl(policy, ctx),
+  });
   const systemActions = coverage
-    ? annotate(
-        decided,
-        coverage,
-        request.context.patientId,
-        today,
-        wording,
-        count,
-        deps.realtimeDetermination === true,
-      )
+    ? annotate(decided, coverage, request.context.patientId, today, wording, options, count)
     : [];
   const shown = chosenCards(cards, config);
   logRun(deps, run, ctx, {
@@ -127,7 +144,7 @@ function logRun(
       hookInstance: request.hookInstance,
       options: counts.ignored,
     });
-  deps.log.info('order-sign', {
+  deps.log.info(request.hook, {
     hookInstance: request.hookInstance,
     ...(ctx.client ? { client: ctx.client.iss } : {}),
     policies: run.evaluations.map(

@@ -34,7 +34,7 @@ describe.each(policies.map((p) => [p.definition.id, p] as const))(
         );
       }
       expect(res.text).toContain(d.document.published);
-      expect(res.text).toContain(`/policies/${id}/document`);
+      expect(res.text).toContain(`/policies/${id}/versions/${policy.version}/document`);
       for (const note of d.notes ?? []) expect(res.text).toContain(note);
     });
 

@@ -26,7 +26,7 @@ describe('discovery', () => {
   it('declares its CRD version and a configuration option per card type it returns, each with the four fields and a default (CRD dev-1, dev-4, dev-5, dev-8)', async () => {
     const res = await request(app).get('/cds-services').expect(200);
     const ext = res.body.services[0].extension;
-    expect(ext['davinci-crd.version']).toEqual(['2.0']);
+    expect(ext['davinci-crd.version']).toEqual(['2.2', '2.0']);
     const options = ext['davinci-crd.configuration-options'];
     expect(options.map((o: any) => o.code)).toEqual(['coverage-info', 'max-cards']);
     for (const o of options) {
@@ -44,7 +44,11 @@ describe('discovery', () => {
 
   it('lists the order-sign service covering both policies, with prefetch templates (and its order-select sibling)', async () => {
     const res = await request(app).get('/cds-services').expect(200).expect('Content-Type', /json/);
-    expect(res.body.services.map((x: any) => x.hook)).toEqual(['order-sign', 'order-select']);
+    expect(res.body.services.map((x: any) => x.hook)).toEqual([
+      'order-sign',
+      'order-select',
+      'order-dispatch',
+    ]);
     const s = res.body.services[0];
     expect(s).toMatchObject({ hook: 'order-sign', id: service.id, title: expect.any(String) });
     expect(s.description).toMatch(/Elrexfio/);
@@ -104,7 +108,7 @@ describe('order-sign cards', () => {
     expect(card.source.topic).toMatchObject({ code: 'coverage-info' });
     expect(card.links[0]).toMatchObject({
       type: 'absolute',
-      url: expect.stringMatching(new RegExp(`/policies/${escapeRegExp(id)}$`)),
+      url: expect.stringMatching(new RegExp(`/policies/${escapeRegExp(id)}/versions/[0-9-]+$`)),
     });
     // The detail: the approving branch with what the record showed, in words (no raw ids).
     expect(card.detail).toMatch(/^\*\*Meets CC-0248\*\* through II, III, IV\./);
@@ -116,6 +120,8 @@ describe('order-sign cards', () => {
     expect(card.overrideReasons).toBeUndefined(); // an info card is not overridden
     expect(card.extension['prior-auth-criteria']).toEqual({
       policy: s.expected.policy,
+      policyVersion: '2025-11-14',
+      effectiveFrom: '2025-12-22',
       outcome: 'criteria-met',
       formula: 'I or (II and III and IV)',
       decidedBy: ['II', 'III', 'IV'],
@@ -573,10 +579,12 @@ describe('Da Vinci CRD coverage information', () => {
     const ok = await request(app).post(url).send(body).expect(200);
     expect(ok.body.systemActions).toHaveLength(1);
     body.extension = { 'davinci-crd.requestedVersion': '2.2' };
+    await request(app).post(url).send(body).expect(200);
+    body.extension = { 'davinci-crd.requestedVersion': '2.1' };
     const other = await request(app).post(url).send(body).expect(422);
     expect(other.body.resourceType).toBe('OperationOutcome');
     expect(other.body.issue[0].diagnostics).toMatch(
-      /CRD version 2\.2 is not supported here; this service speaks 2\.0/,
+      /CRD version 2\.1 is not supported here; this service speaks 2\.2, 2\.0/,
     );
     for (const bad of [2.2, '2', 'latest', null]) {
       body.extension = { 'davinci-crd.requestedVersion': bad };

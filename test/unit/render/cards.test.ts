@@ -96,19 +96,35 @@ describe('the words on cards, CRD annotations and policy pages', () => {
       true,
     );
     expect(error.detail.startsWith('<errorCard.detail>')).toBe(true);
-    for (const outcome of ['criteria-met', 'criteria-not-met', 'documentation-needed'] as const) {
-      const ext = coverageInformation(
-        policy,
-        { ...result, outcome },
-        { resourceType: 'Coverage', id: 'c' } as never,
-        '2026-06-15',
-        w,
-        'assertion-1',
-      );
-      const reason = ext.extension!.find((e) => e.url === 'reason')!.valueCodeableConcept!.text!;
-      expect(reason.startsWith(`<coverageInformation.reason.${outcome}>`)).toBe(true);
-      expect(reason).toContain(policy.definition.document.number);
-      expect(reason).not.toContain('${');
+    const cases = [
+      ['criteria-met', 'criteria-met', false],
+      ['criteria-not-met', 'criteria-not-met', false],
+      ['documentation-needed', 'documentation-needed', false],
+      ['satisfied', 'criteria-met', true],
+      ['error', undefined, false],
+    ] as const;
+    for (const [key, outcome, realtime] of cases) {
+      for (const shape of ['2.0', '2.2'] as const) {
+        const ext = coverageInformation(
+          policy,
+          outcome ? { ...result, outcome } : undefined,
+          { resourceType: 'Coverage', id: 'c' } as never,
+          '2026-06-15',
+          w,
+          'assertion-1',
+          { shape, realtime, policyLink: 'https://pa.example/policies/x' },
+        );
+        const reason = ext.extension!.find((e) => e.url === 'reason')!.valueCodeableConcept!.text!;
+        expect(reason.startsWith(`<coverageInformation.reason.${key}>`)).toBe(true);
+        expect(reason).toContain(policy.definition.document.number);
+        expect(reason).not.toContain('${');
+        const detail = ext.extension!.find((e) => e.url === 'detail');
+        if (shape === '2.0') expect(detail).toBeUndefined();
+        else
+          expect(detail!.extension!.find((e) => e.url === 'qualification')!.valueString).toMatch(
+            /^<coverageInformation\.policyLinkQualification>/,
+          );
+      }
     }
     const order = scenario(example('myelomaMet')).request.context.draftOrders.entry![0]!
       .resource as never;
