@@ -20,7 +20,10 @@ export function discoveryEntry(service: ServiceDefinition) {
     title: service.title,
     description: service.description,
     ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
-    prefetch: service.prefetch,
+    // Only what every call needs (CRD 2.2 found-27/28); the rest is queried with the token.
+    prefetch: service.advertise
+      ? Object.fromEntries(service.advertise.map((k) => [k, service.prefetch[k] as string]))
+      : service.prefetch,
     extension: {
       // The CRD versions of the shapes this service returns (major.minor: 2.2.1 and 2.0.1).
       'davinci-crd.version': [...CRD_VERSIONS],

@@ -10,8 +10,10 @@ export interface ServiceDefinition {
   title: string;
   description: string;
   usageRequirements?: string;
-  /** Prefetch templates by key, as advertised in discovery. */
+  /** Query templates by key: prefetch keys a request may send, else queried on the FHIR server. */
   prefetch: Record<string, string>;
+  /** The keys discovery asks clients to prefetch (default all): CRD 2.2 asks for the minimum. */
+  advertise?: string[];
   /** The prefetch key that yields the patient's Coverage (for the CRD annotation). */
   coverageKey: string;
   /** The order-select sibling (same evaluation on the selected draft orders), when the file names one. */
@@ -56,6 +58,7 @@ const SERVICE_DEFINITION = z
       usageRequirements: z.string().optional().catch(undefined),
       prefetch: z.record(z.string(), PREFETCH_QUERY, { error: 'must map keys to FHIR queries' }),
       coverageKey: z.string({ error: 'must name one of the prefetch keys' }),
+      advertise: z.array(z.string(), { error: 'must list prefetch keys' }).optional(),
       orderSelect: SIBLING.optional(),
       orderDispatch: SIBLING.optional(),
     },
@@ -64,6 +67,10 @@ const SERVICE_DEFINITION = z
   .refine((s) => Object.hasOwn(s.prefetch, s.coverageKey), {
     error: 'must name one of the prefetch keys',
     path: ['coverageKey'],
+  })
+  .refine((s) => (s.advertise ?? []).every((k) => Object.hasOwn(s.prefetch, k)), {
+    error: 'must list keys of prefetch only',
+    path: ['advertise'],
   });
 
 /** Loads and checks the service definition; errors name the file and field. */
@@ -77,6 +84,7 @@ export function loadServiceDefinition(file: string): ServiceDefinition {
     usageRequirements,
     prefetch,
     coverageKey,
+    advertise,
     orderSelect,
     orderDispatch,
   } = parseShape(
@@ -93,6 +101,7 @@ export function loadServiceDefinition(file: string): ServiceDefinition {
     ...(usageRequirements !== undefined ? { usageRequirements } : {}),
     prefetch,
     coverageKey,
+    ...(advertise ? { advertise } : {}),
     ...(orderSelect ? { orderSelect } : {}),
     ...(orderDispatch ? { orderDispatch } : {}),
   };

@@ -25,20 +25,38 @@ export interface CdsRouterDeps {
 
 type Call = Request & { client?: TrustedClient; service?: CdsService };
 
+/** The client authenticator when authentication is on. */
+function authenticatorFor(auth: Config['auth']): Authenticator | undefined {
+  if (!auth.enabled) return undefined;
+  return new Authenticator({
+    clients: auth.clients,
+    clockSkewSeconds: auth.clockSkewSeconds,
+    ...(auth.jwksCooldownSeconds !== undefined
+      ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
+      : {}),
+  });
+}
+
+/** CRD metrics: every answered hook call by hook and status, and whether it took under 5 s. */
+function hookTimer(metrics: Metrics | undefined) {
+  return (req: Call, res: Response, next: NextFunction) => {
+    const started = Date.now();
+    res.on('finish', () =>
+      metrics?.hookResponses.inc({
+        hook: req.service?.definition.hook ?? 'unknown',
+        status: String(res.statusCode),
+        under_5s: Date.now() - started < 5000 ? 'yes' : 'no',
+      }),
+    );
+    next();
+  };
+}
+
 /** CDS Hooks: discovery, service calls and feedback, behind client authentication and limits. */
 export function cdsRouter(deps: CdsRouterDeps): express.Router {
   const { config, registry } = deps;
   const router = express.Router();
-  const auth = config.auth;
-  const authenticator = auth.enabled
-    ? new Authenticator({
-        clients: auth.clients,
-        clockSkewSeconds: auth.clockSkewSeconds,
-        ...(auth.jwksCooldownSeconds !== undefined
-          ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
-          : {}),
-      })
-    : undefined;
+  const authenticator = authenticatorFor(config.auth);
   const gate = new ConcurrencyGate(config.limits.maxConcurrent, config.limits.maxQueue);
   const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
   const json = jsonBody(config.bodyLimitBytes);
@@ -69,8 +87,10 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
     }
   };
 
+  const timeHook = hookTimer(deps.metrics);
+
   router.get('/', (_req, res) => res.json(registry.discovery()));
-  router.post('/:id', knownService, authenticate, ...json, async (req: Call, res) => {
+  router.post('/:id', knownService, timeHook, authenticate, ...json, async (req: Call, res) => {
     const ctx = { baseUrl: baseUrlOf(req), ...(req.client ? { client: req.client } : {}) };
     const service = req.service as CdsService;
     const response = await gate.run(() => service.handle(req.body, ctx));

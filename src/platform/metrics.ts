@@ -37,6 +37,20 @@ export class Metrics {
     labelNames: ['hook', 'policy', 'covered', 'pa_needed', 'questionnaire'] as const,
     registers: [this.registry],
   });
+  /** order-select results reused by the order-sign that follows (CRD: order-select for caching). */
+  readonly selectCache = new Counter({
+    name: 'cds_select_cache_total',
+    help: 'order-select results stored, and looked up by later calls (hit or miss), by hook',
+    labelNames: ['hook', 'result'] as const,
+    registers: [this.registry],
+  });
+  /** CRD metrics.md: responses by hook and whether they were answered within 5 s. */
+  readonly hookResponses = new Counter({
+    name: 'cds_crd_responses_total',
+    help: 'Hook calls answered, by hook and whether the answer took under 5 s (CRD metrics: share under 5 s)',
+    labelNames: ['hook', 'status', 'under_5s'] as const,
+    registers: [this.registry],
+  });
   readonly bookkeepingFailures = new Counter({
     name: 'cds_bookkeeping_failures_total',
     help: 'Decision-log writes and lookups that failed (the hook answer was still sent)',

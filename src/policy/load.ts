@@ -31,6 +31,8 @@ export interface Policy {
   formula: Formula;
   /** The document's text (definition.document.source), read once; absent when not given. */
   documentText?: string;
+  /** The file this version extends (a version file), or undefined (the policy's own file). */
+  extends?: string;
   /** This version's name: document.version, else the last review date, else the publish date. */
   version: string;
   /** The first day (YYYY-MM-DD) this version is in force: document.effective, else the publish date. */
@@ -108,11 +110,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * A definition file as JSON. A version file (`"extends": "<policy-id>.json"`) is the file it extends
  * with each top-level field it names replaced: a new version states only what changed.
  */
-function readDefinition(file: string): unknown {
+function readDefinition(file: string): { json: unknown; extends?: string } {
   const read = (at: string) => readJsonFile(at, (f, message) => new ContentError(f, message));
   const raw = read(file);
-  if (!isObject(raw) || raw.extends === undefined) return raw;
+  if (!isObject(raw) || raw.extends === undefined) return { json: raw };
   const { extends: base, ...own } = raw;
+  if ('id' in own)
+    throw new ContentError(file, 'field "id": a version file takes the id of the file it extends');
   if (typeof base !== 'string' || !/^[A-Za-z0-9._@-]+\.json$/.test(base) || base === SERVICE_FILE)
     throw new ContentError(file, 'field "extends" must name a policy file in the same folder');
   const baseRaw = read(path.join(path.dirname(file), base));
@@ -121,7 +125,7 @@ function readDefinition(file: string): unknown {
       file,
       `field "extends": ${base} must be a policy definition that extends none`,
     );
-  return { ...baseRaw, ...own };
+  return { json: { ...baseRaw, ...own }, extends: base };
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -138,7 +142,8 @@ function effectiveFromOf(file: string, definition: PolicyDefinition): string {
 }
 
 function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Policy {
-  const definition = validateDefinition(file, readDefinition(file));
+  const read = readDefinition(file);
+  const definition = validateDefinition(file, read.json);
   const effectiveFrom = effectiveFromOf(file, definition);
   const { name, version } = definition.library;
   const lib = engine.elm(name);
@@ -192,6 +197,7 @@ function loadPolicy(file: string, engine: Engine, prefetchKeys: string[]): Polic
       definition.document.published,
     effectiveFrom,
     versions: [],
+    ...(read.extends ? { extends: read.extends } : {}),
   };
 }
 
@@ -211,6 +217,12 @@ export function loadPolicies(cardsDir: string, engine: Engine, prefetchKeys: str
   const byId = new Map<string, Policy[]>();
   for (const p of loaded) byId.set(p.definition.id, [...(byId.get(p.definition.id) ?? []), p]);
   return [...byId.values()].map((all) => {
+    const own = all.filter((p) => p.extends === undefined);
+    if (own.length > 1)
+      throw new ContentError(
+        own[1]!.file,
+        `duplicate policy id ${own[1]!.definition.id} (also in ${path.basename(own[0]!.file)}); a version of a policy "extends" its file`,
+      );
     const versions = [...all].sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
     versions.forEach((v, i) => {
       const before = versions[i - 1];

@@ -4,6 +4,7 @@ import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
 import type { Clock } from '../ports';
 import type { Content } from './content';
+import { EvaluationCache } from './evaluation-cache';
 import type { OrderSignDeps } from './types';
 
 /** What the order-sign deps take besides config and content. */
@@ -43,5 +44,6 @@ export function orderSignDepsFrom(
     now: options.now ?? (() => new Date()),
     wording: content.wording,
     realtimeDetermination: config.realtimeDetermination,
+    selectCache: new EvaluationCache(),
   };
 }

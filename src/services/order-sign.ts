@@ -21,7 +21,7 @@ import {
 import { BadRequestError, FhirTechnicalError } from '../platform/errors';
 import { orderDate, versionFor, type Policy } from '../policy/load';
 import { selectPolicies, type PolicyMatch } from '../policy/select';
-import { evaluateMatches } from './evaluate-matches';
+import { evaluateMatches, type CacheUse } from './evaluate-matches';
 import { respond } from './respond';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
@@ -134,6 +134,27 @@ export function gather(
   );
 }
 
+/** order-select stores its results; an order-sign or -dispatch for a patient with some looks them up. */
+function cacheUse(deps: OrderSignDeps, request: OrderSignRequest, now: Date): CacheUse | undefined {
+  const cache = deps.selectCache;
+  if (!cache) return undefined;
+  const mode =
+    request.hook === 'order-select'
+      ? 'store'
+      : cache.has(request.context.patientId, now.getTime())
+        ? 'lookup'
+        : undefined;
+  if (!mode) return undefined;
+  const metrics = deps.metrics;
+  return {
+    cache,
+    mode,
+    ...(metrics
+      ? { count: (result: string) => metrics.selectCache.inc({ hook: request.hook, result }) }
+      : {}),
+  };
+}
+
 /** Whether the response carries the coverage-information annotation (a primary hook, not turned off). */
 function annotates(request: OrderSignRequest): boolean {
   const config = crdConfiguration(request);
@@ -224,7 +245,13 @@ export async function evaluateRequest(
   }
   if (shape === '2.2' && annotates(request)) checkOneCoverage(data);
   const scope = { patientId: request.context.patientId, bundle: data.bundle, now };
-  const evaluations = await evaluateMatches(deps.evaluator(), matches, orders, scope);
+  const evaluations = await evaluateMatches(
+    deps.evaluator(),
+    matches,
+    orders,
+    scope,
+    cacheUse(deps, request, now),
+  );
   return { request, orders, matches, data, evaluations, now, started };
 }
 

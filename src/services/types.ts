@@ -12,6 +12,7 @@ import type { PolicyMatch } from '../policy/select';
 import type { Clock } from '../ports';
 import type { Wording } from '../render/wording';
 import type { Evaluation } from './evaluate-matches';
+import type { EvaluationCache } from './evaluation-cache';
 
 /** What the order-sign service needs, built once in main. */
 export interface OrderSignDeps {
@@ -29,6 +30,8 @@ export interface OrderSignDeps {
   wording?: Wording;
   /** The payer's real-time determination switch (REALTIME_DETERMINATION). */
   realtimeDetermination?: boolean;
+  /** order-select results an order-sign on the same data reuses (one per process, shared by the services). */
+  selectCache?: EvaluationCache;
 }
 
 /** Who is calling and how the service was reached (for the FHIR allow-list and card links). */

@@ -33,6 +33,13 @@ describe('operations endpoints and headers', () => {
       ),
     );
     expect(res.text).toMatch(/# TYPE cds_fhir_request_duration_seconds histogram/);
+    // CRD metrics.md: the share answered within 5 s, per hook (and status).
+    expect(res.text).toMatch(
+      /cds_crd_responses_total\{hook="order-sign",status="200",under_5s="yes"\} 1/,
+    );
+    expect(res.text).toMatch(
+      /cds_crd_responses_total\{hook="order-sign",status="400",under_5s="yes"\} 1/,
+    );
   });
 
   it('/metrics counts CRD coverage assertions by hook, policy and what they assert (CRD metrics)', async () => {

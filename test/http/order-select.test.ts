@@ -37,7 +37,8 @@ describe('order-select', () => {
     const entry = res.body.services.find((s: any) => s.id === select.id);
     expect(entry).toMatchObject({ hook: 'order-select', title: select.title });
     expect(entry.description).toMatch(/Elrexfio/);
-    expect(entry.prefetch).toEqual(content.service.prefetch);
+    const sign = res.body.services.find((s: any) => s.hook === 'order-sign');
+    expect(entry.prefetch).toEqual(sign.prefetch);
   });
 
   it('evaluates only the selected draft order, and returns cards without a coverage annotation', async () => {

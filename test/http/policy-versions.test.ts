@@ -179,6 +179,11 @@ describe('adding a version is content only, and checked', () => {
       /field "published" must be a date \(YYYY-MM-DD\)/,
     ],
     [
+      'a version file that restates the id',
+      { extends: 'CC-0126.json', id: 'CC-0126' },
+      /field "id": a version file takes the id of the file it extends/,
+    ],
+    [
       'extends naming a path outside the folder',
       { extends: '../CC-0126.json' },
       /field "extends" must name a policy file in the same folder/,

@@ -55,17 +55,18 @@ describe('discovery', () => {
     expect(s.description).toMatch(/Blincyto/);
     expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
     expect(s.prefetch.coverage).toBe('Coverage?patient={{context.patientId}}&status=active');
-    expect(s.prefetch.observations).toMatch(/code=http:\/\/loinc\.org\|89247-1/);
-    for (const key of [
-      'conditions',
-      'medicationRequests',
-      'medicationStatements',
-      'medicationAdministrations',
-      'labObservations',
-      'carePlans',
-    ]) {
-      expect(s.prefetch[key]).toMatch(/\{\{context\.patientId\}\}/);
-    }
+    // CRD 2.2 (found-27, found-28): only what every call needs is prefetched; the rest is
+    // queried with the token when one of the drugs is ordered.
+    expect(Object.keys(s.prefetch)).toEqual(['patient', 'coverage']);
+    expect(s.usageRequirements).toMatch(/queried when one of the drugs is ordered/);
+  });
+
+  it('uses every query key sent as prefetch (keys discovery does not ask for too)', async () => {
+    const body: any = clone(scenario(ELREXFIO).request);
+    const sent = await request(app).post(`/cds-services/${service.id}`).send(body).expect(200);
+    expect(sent.body.cards[0].extension['prior-auth-criteria'].outcome).toBe('criteria-met');
+    for (const key of Object.keys(body.prefetch)) expect(service.prefetch[key]).toBeDefined();
+    expect(service.prefetch.observations).toMatch(/code=http:\/\/loinc\.org\|89247-1/);
   });
 
   it('answers CORS preflight from a browser sandbox', async () => {

@@ -80,7 +80,9 @@ describe('policy content loading', () => {
     [
       'a duplicate policy id',
       (d: any) => editJson(path.join(d.cards, BLINCYTO_FILE), (j) => (j.id = ELREXFIO_ID)),
-      new RegExp(`duplicate policy id ${escapeRegExp(ELREXFIO_ID)}`),
+      new RegExp(
+        `duplicate policy id ${escapeRegExp(ELREXFIO_ID)} \\(also in [^)]+\\); a version of a policy "extends" its file`,
+      ),
     ],
   ])('refuses %s, naming the file', (_name, edit, message) => {
     const load = loadEdited(edit);
