@@ -54,6 +54,11 @@ export interface Config {
    * `pa-needed: satisfied` with a satisfied-pa-id. Off by default.
    */
   realtimeDetermination: boolean;
+  /**
+   * The payers this endpoint handles, as "system|value" identifiers (PAYER_IDENTIFIERS); empty:
+   * any. Under CRD 2.2 a Coverage whose payor carries none of them is a 400.
+   */
+  payerIdentifiers: string[];
   limits: {
     maxDraftOrders: number;
     maxPrefetchResources: number;
@@ -232,9 +237,29 @@ function readLogLevel(env: NodeJS.ProcessEnv): LogLevel {
   return logLevel as LogLevel;
 }
 
-/** The payer's switches (off unless set). */
-function payerSwitches(env: NodeJS.ProcessEnv): Pick<Config, 'realtimeDetermination'> {
-  return { realtimeDetermination: onOff(env, 'REALTIME_DETERMINATION', false) };
+/** "system|value" identifiers, comma-separated (PAYER_IDENTIFIERS). */
+function payerIdentifiers(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.PAYER_IDENTIFIERS?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((s) => {
+    const id = s.trim();
+    if (!/^[^|\s]+\|[^|\s]+$/.test(id))
+      throw new ConfigError(
+        'PAYER_IDENTIFIERS',
+        `must list payer identifiers as system|value, comma-separated; got "${id}"`,
+      );
+    return id;
+  });
+}
+
+/** The payer's switches (off unless set) and the payers this endpoint handles. */
+function payerSwitches(
+  env: NodeJS.ProcessEnv,
+): Pick<Config, 'realtimeDetermination' | 'payerIdentifiers'> {
+  return {
+    realtimeDetermination: onOff(env, 'REALTIME_DETERMINATION', false),
+    payerIdentifiers: payerIdentifiers(env),
+  };
 }
 
 /** Reads the configuration once, from the environment; anything wrong throws a ConfigError. */

@@ -44,6 +44,7 @@ export function orderSignDepsFrom(
     now: options.now ?? (() => new Date()),
     wording: content.wording,
     realtimeDetermination: config.realtimeDetermination,
+    payerIdentifiers: config.payerIdentifiers,
     selectCache: new EvaluationCache(),
   };
 }

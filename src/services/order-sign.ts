@@ -1,4 +1,4 @@
-import type { MedicationRequest, Resource } from 'fhir/r4';
+import type { Coverage, MedicationRequest, Resource } from 'fhir/r4';
 import {
   crdConfiguration,
   crdShape,
@@ -165,12 +165,26 @@ function annotates(request: OrderSignRequest): boolean {
  * CRD 2.2 (hooks.md, 400): coverage information is about one Coverage; none, or several, active
  * in the prefetch or on the FHIR server is a 400 naming what was found.
  */
-function checkOneCoverage(data: PatientData): void {
-  if (data.coverages.length === 1) return;
+function checkOneCoverage(data: PatientData, payers: string[]): void {
+  const [coverage] = data.coverages;
+  if (coverage && data.coverages.length === 1) {
+    if (payers.length > 0 && !handledPayer(coverage, payers))
+      throw new BadRequestError(
+        `Coverage/${coverage.id ?? '?'}: its payor has no identifier of a payer this service handles (PAYER_IDENTIFIERS)`,
+      );
+    return;
+  }
   throw new BadRequestError(
     data.coverages.length === 0
       ? 'no active Coverage in the prefetch or on the FHIR server: CRD coverage information is about one Coverage (send it in prefetch, or send davinci-crd.configuration {"coverage-info": false})'
       : `${data.coverages.length} active Coverages (${data.coverages.map((c) => `Coverage/${c.id ?? '?'}`).join(', ')}): CRD coverage information is about one; send the one that applies`,
+  );
+}
+
+/** Whether a payor of the Coverage carries one of the identifiers ("system|value"). */
+function handledPayer(coverage: Coverage, payers: string[]): boolean {
+  return (coverage.payor ?? []).some((p) =>
+    payers.includes(`${p.identifier?.system ?? ''}|${p.identifier?.value ?? ''}`),
   );
 }
 
@@ -243,7 +257,7 @@ export async function evaluateRequest(
     if (!technical) throw e;
     return { request, orders, matches, now, started, ...technical };
   }
-  if (shape === '2.2' && annotates(request)) checkOneCoverage(data);
+  if (shape === '2.2' && annotates(request)) checkOneCoverage(data, deps.payerIdentifiers ?? []);
   const scope = { patientId: request.context.patientId, bundle: data.bundle, now };
   const evaluations = await evaluateMatches(
     deps.evaluator(),

@@ -30,6 +30,8 @@ export interface OrderSignDeps {
   wording?: Wording;
   /** The payer's real-time determination switch (REALTIME_DETERMINATION). */
   realtimeDetermination?: boolean;
+  /** The payers this endpoint handles ("system|value"); empty: any (PAYER_IDENTIFIERS). */
+  payerIdentifiers?: string[];
   /** order-select results an order-sign on the same data reuses (one per process, shared by the services). */
   selectCache?: EvaluationCache;
 }

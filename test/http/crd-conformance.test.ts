@@ -167,6 +167,20 @@ describe('the CRD 2.2.1 shape (davinci-crd.requestedVersion "2.2")', () => {
     expect(res3.body.systemActions).toEqual([]);
   });
 
+  it('with PAYER_IDENTIFIERS set, a Coverage of another payer is a 400 (CRD 2.2 hooks.md)', async () => {
+    const npi = 'http://hl7.org/fhir/sid/us-npi|1234567893';
+    const payerApp = testApp({ payerIdentifiers: [npi] });
+    const body = signed(example('myelomaMet'), '2.2');
+    const res = await request(payerApp.app).post(url).send(body).expect(400);
+    expect(res.body.issue[0].diagnostics).toMatch(
+      /Coverage\/cov-1: its payor has no identifier of a payer this service handles/,
+    );
+    body.prefetch.coverage.entry[0].resource.payor = [
+      { identifier: { system: 'http://hl7.org/fhir/sid/us-npi', value: '1234567893' } },
+    ];
+    await request(payerApp.app).post(url).send(body).expect(200);
+  });
+
   describe('a technical failure of the EHR FHIR server', () => {
     afterEach(() => nock.cleanAll());
     const failing = (version: CrdVersion) => {

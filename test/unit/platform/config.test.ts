@@ -23,6 +23,8 @@ describe('readConfig', () => {
       ALLOWED_FHIR_SERVERS: 'https://a.example/fhir/, https://b.example/r4',
       LOG_LEVEL: 'WARN',
       FEEDBACK_LOG: '/tmp/x.jsonl',
+      PAYER_IDENTIFIERS:
+        'http://hl7.org/fhir/sid/us-npi|1234567893, urn:oid:2.16.840.1.113883.3.7|PAYER01',
     });
     expect(c).toMatchObject({
       port: 8080,
@@ -32,7 +34,12 @@ describe('readConfig', () => {
       allowedFhirServers: ['https://a.example/fhir', 'https://b.example/r4'],
       logLevel: 'warn',
       feedbackLog: '/tmp/x.jsonl',
+      payerIdentifiers: [
+        'http://hl7.org/fhir/sid/us-npi|1234567893',
+        'urn:oid:2.16.840.1.113883.3.7|PAYER01',
+      ],
     });
+    expect(readConfig({}).payerIdentifiers).toEqual([]);
   });
 
   it('turns authentication on in production, and needs trusted clients then', () => {
@@ -61,6 +68,10 @@ describe('readConfig', () => {
 
   it.each([
     [{ AUTH: 'maybe' }, /^AUTH: /],
+    [
+      { PAYER_IDENTIFIERS: 'PAYER01' },
+      /^PAYER_IDENTIFIERS: must list payer identifiers as system\|value/,
+    ],
     [{ CDS_CLIENTS: '{"iss":"x"}' }, /^CDS_CLIENTS: must be a JSON array/],
     [{ CDS_CLIENTS: '[{"iss":"x"}]' }, /^CDS_CLIENTS: CDS_CLIENTS\[0\] needs jwksUrl or jkuAllow/],
     [
