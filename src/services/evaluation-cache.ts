@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { MedicationRequest } from 'fhir/r4';
+import type { Bundle, MedicationRequest } from 'fhir/r4';
 import type { PolicyMatch } from '../policy/select';
 import type { PolicyResult } from '../policy/result';
-import type { EvaluationScope } from './evaluate-matches';
 
 /** How long an order-select result serves the order-sign that follows, and how many are kept. */
 export const SELECT_CACHE_TTL_MS = 10 * 60 * 1000;
@@ -32,7 +31,11 @@ export class EvaluationCache {
   ) {}
 
   /** The digest of what evaluating `match` over `scope` reads. */
-  key(match: PolicyMatch, orders: MedicationRequest[], scope: EvaluationScope): string {
+  key(
+    match: PolicyMatch,
+    orders: MedicationRequest[],
+    scope: { now: Date; bundle: Bundle },
+  ): string {
     const p = match.policy;
     return createHash('sha256')
       .update(`${p.definition.id}@${p.version}/${p.definition.library.version}\n`)
