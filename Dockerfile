@@ -32,6 +32,7 @@ COPY --from=build /app/dist ./dist
 COPY cards ./cards
 COPY cql/elm ./cql/elm
 COPY cql/valuesets ./cql/valuesets
+COPY cql/*.cql ./cql/
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

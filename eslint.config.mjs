@@ -29,6 +29,7 @@ const ALL = [
   'patient-data',
   'engine',
   'render',
+  'dtr',
   'services',
   'http',
   'adapters',
@@ -132,8 +133,14 @@ export default tseslint.config(
     noExpress,
   ),
   layer(
+    ['src/dtr/**/*.ts'],
+    except('platform', 'cds', 'engine', 'policy', 'dtr'),
+    'dtr/ imports only platform/, cds/, engine/ and policy/.',
+    noExpress,
+  ),
+  layer(
     ['src/adapters/**/*.ts'],
-    ['http', 'services', 'render', 'policy', 'engine', 'patient-data'],
+    ['http', 'services', 'render', 'policy', 'engine', 'patient-data', 'dtr'],
     'adapters/ implement ports; they import only platform/, cds/ and ports.',
     noExpress,
   ),

@@ -4,6 +4,7 @@ import { FileDecisionLog } from './adapters/file/decision-log';
 import { FileFeedbackStore } from './adapters/file/feedback-store';
 import { EvaluationPool } from './engine/pool/pool';
 import { createApp, type AppDeps } from './http/app';
+import { populateForms } from './services/dtr';
 import { readConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
@@ -66,6 +67,11 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     metrics,
     state,
     routers,
+    dtr: {
+      catalog: content.dtr,
+      policies: content.policies,
+      populate: (body, ctx) => populateForms(deps, body, ctx),
+    },
   });
   const server = createServer(app, config);
   await listen(server, config);

@@ -16,7 +16,7 @@ service=$(awk '/^FROM .* AS service$/{on=1} on' $df)
 [ -n "$service" ] || fail "no service stage"
 [ "$(grep '^FROM ' $df | tail -1)" = "FROM node:24-bookworm-slim AS service" ] || fail "the service stage must be the last (default) target"
 for line in 'RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force' 'COPY --from=build /app/dist ./dist' \
-  'COPY cards ./cards' 'COPY cql/elm ./cql/elm' 'COPY cql/valuesets ./cql/valuesets' 'USER node' 'CMD ["node", "dist/main.js"]'; do
+  'COPY cards ./cards' 'COPY cql/elm ./cql/elm' 'COPY cql/valuesets ./cql/valuesets' 'COPY cql/*.cql ./cql/' 'USER node' 'CMD ["node", "dist/main.js"]'; do
   grep -qxF "$line" <<<"$service" || fail "service stage lacks: $line"
 done
 grep -q '^dist$' .dockerignore || fail ".dockerignore must leave out dist (the image builds it)"
@@ -28,7 +28,7 @@ pid=
 npm run -s build
 cp package.json package-lock.json "$stage/"
 (cd "$stage" && PATH="$node24:$PATH" npm ci --omit=dev --no-audit --no-fund >/dev/null)
-cp -r dist "$stage/dist"; cp -r cards "$stage/cards"; mkdir -p "$stage/cql"; cp -r cql/elm cql/valuesets "$stage/cql/"
+cp -r dist "$stage/dist"; cp -r cards "$stage/cards"; mkdir -p "$stage/cql"; cp -r cql/elm cql/valuesets cql/*.cql "$stage/cql/"
 mkdir -p "$stage/data"
 for dev in tsx jest typescript @medplum/core @cqframework/cql; do
   [ ! -e "$stage/node_modules/$dev" ] || fail "dev dependency $dev is in the production node_modules"
@@ -42,6 +42,8 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/ready" >/dev/null 2>&
 # No pipe into an early-exiting reader (grep -q, head): under pipefail the writer's SIGPIPE fails the script.
 discovery=$(curl -fs "http://127.0.0.1:$port/cds-services") || fail "discovery did not answer"
 grep -q '"hook":"order-sign"' <<<"$discovery" || fail "discovery lists no order-sign service"
+forms=$(curl -fs "http://127.0.0.1:$port/fhir/Questionnaire") || fail "the DTR forms did not answer"
+grep -q '"resourceType":"Questionnaire"' <<<"$forms" || fail "no DTR Questionnaire is served"
 scenarios=(test/patients/*/*.json)
 scenario=${scenarios[0]}
 body=$(npx tsx tools/request.ts "$scenario")

@@ -9,6 +9,7 @@ import type { Wording } from '../render/wording';
 import type { Clock, DecisionLog, FeedbackSink } from '../ports';
 import type { ServiceRegistry } from '../services/registry';
 import { cdsRouter } from './cds-router';
+import { dtrRouter, type DtrRouterDeps } from './dtr-router';
 import { errorHandler } from './errors';
 import { cors, mountedAt, timing } from './middleware';
 import { opsRouter } from './ops-router';
@@ -27,6 +28,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Set ready=false while shutting down: /ready then answers 503. */
   state?: { ready: boolean };
+  /** DTR: the forms, $questionnaire-package and pre-population (absent: not served). */
+  dtr?: Omit<DtrRouterDeps, 'config' | 'now'>;
   /** Routers mounted before the service's own (e.g. the demo's try page and FHIR server). */
   routers?: { path: string; router: express.Router }[];
 }
@@ -62,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
     mountedAt('/cds-services'),
     cdsRouter({ registry, feedback, decisions, config, log, now, metrics }),
   );
+  if (deps.dtr) app.use(dtrRouter({ ...deps.dtr, config, now }));
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log, deps.config.bodyLimitBytes));
   return app;

@@ -1,3 +1,4 @@
+import type { Config } from '../platform/config';
 import {
   createRemoteJWKSet,
   decodeJwt,
@@ -116,4 +117,16 @@ export class Authenticator {
     if (this.seen.size < Math.min(1000, capacity)) return;
     for (const [k, exp] of this.seen) if (exp < now) this.seen.delete(k);
   }
+}
+
+/** The client authenticator when authentication is on. */
+export function authenticatorFor(auth: Config['auth']): Authenticator | undefined {
+  if (!auth.enabled) return undefined;
+  return new Authenticator({
+    clients: auth.clients,
+    clockSkewSeconds: auth.clockSkewSeconds,
+    ...(auth.jwksCooldownSeconds !== undefined
+      ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
+      : {}),
+  });
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
 import type { Clock, Decision, DecisionLog, FeedbackSink } from '../ports';
 import type { CdsService, ServiceRegistry } from '../services/registry';
-import { Authenticator } from './auth';
+import { authenticatorFor } from './auth';
 import { operationOutcome } from './errors';
 import { ConcurrencyGate, RateLimiter } from './limits';
 import { baseUrlOf, jsonBody } from './middleware';
@@ -24,18 +24,6 @@ export interface CdsRouterDeps {
 }
 
 type Call = Request & { client?: TrustedClient; service?: CdsService };
-
-/** The client authenticator when authentication is on. */
-function authenticatorFor(auth: Config['auth']): Authenticator | undefined {
-  if (!auth.enabled) return undefined;
-  return new Authenticator({
-    clients: auth.clients,
-    clockSkewSeconds: auth.clockSkewSeconds,
-    ...(auth.jwksCooldownSeconds !== undefined
-      ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
-      : {}),
-  });
-}
 
 /** CRD metrics: every answered hook call by hook and status, and whether it took under 5 s. */
 function hookTimer(metrics: Metrics | undefined) {

@@ -287,6 +287,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     content: {
       cardsDir,
       elmDir: dir(env, 'ELM_DIR', DEFAULT_CONTENT.elmDir),
+      cqlDir: dir(env, 'CQL_DIR', DEFAULT_CONTENT.cqlDir),
       valueSetDir: dir(env, 'VALUESET_DIR', DEFAULT_CONTENT.valueSetDir),
     },
     serviceFile: path.join(cardsDir, 'service.json'),

@@ -6,6 +6,8 @@ export interface ContentPaths {
   cardsDir: string;
   /** Compiled ELM (cql/elm/*.json). */
   elmDir: string;
+  /** The CQL sources (cql/*.cql), served with their ELM in DTR Libraries. */
+  cqlDir: string;
   /** FHIR ValueSets with expansions (cql/valuesets/*.json). */
   valueSetDir: string;
 }
@@ -16,5 +18,6 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_CONTENT: ContentPaths = {
   cardsDir: path.join(REPO_ROOT, 'cards'),
   elmDir: path.join(REPO_ROOT, 'cql', 'elm'),
+  cqlDir: path.join(REPO_ROOT, 'cql'),
   valueSetDir: path.join(REPO_ROOT, 'cql', 'valuesets'),
 };

@@ -51,6 +51,8 @@ export interface PolicyDefinition {
   notes?: string[];
   /** What this version is, for the policy page's version list (never on cards). */
   versionNote?: string;
+  /** The DTR documentation form (a FHIR Questionnaire under the cards folder). */
+  questionnaire?: string;
   /**
    * The library looks at medication records only through its value sets (it classifies drugs,
    * never counts records as such). Then a MedicationRequest, MedicationStatement or
@@ -217,6 +219,7 @@ const POLICY_DEFINITION: z.ZodType<PolicyDefinition> = z
       offLabel: text.optional(),
       notes: strings('must list notes as text').optional(),
       versionNote: text.optional(),
+      questionnaire: text.optional(),
       cards: z
         .array(CARD_TEMPLATE, { error: 'must list card templates' })
         .min(1, { error: 'must list card templates' }),

@@ -59,6 +59,8 @@ export interface AnnotationOptions {
   realtime: boolean;
   /** The page of the policy version evaluated (CRD 2.2 detail policy-link). */
   policyLink: string;
+  /** The DTR form (`url|version`) that documents what is missing, when the policy has one. */
+  questionnaire?: string;
 }
 
 const TEMP = 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp';
@@ -158,6 +160,9 @@ export function coverageInformation(
     parts.push(sub('doc-purpose', { valueCode: 'withpa' }));
   }
   if (d.info) parts.push(sub('info-needed', { valueCode: d.info }));
+  // DTR: the form that documents what is missing (crd-ci-q1: only with doc-needed).
+  if (outcome === 'documentation-needed' && options.questionnaire)
+    parts.push(sub('questionnaire', { valueCanonical: options.questionnaire }));
   const text = fill(
     wording.coverageInformation.reason[d.reason as keyof Wording['coverageInformation']['reason']],
     {

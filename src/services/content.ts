@@ -8,6 +8,7 @@ import { loadEngine, type Engine } from '../engine/engine';
 import { DEFAULT_CONTENT, type ContentPaths } from '../platform/paths';
 import { loadPolicies, SERVICE_FILE, type Policy } from '../policy/load';
 import { loadWording, type Wording } from '../render/wording';
+import { buildDtrCatalog, type DtrCatalog } from '../dtr/catalog';
 
 /** Everything loaded from the content folders, once, at startup. */
 export interface Content {
@@ -17,6 +18,8 @@ export interface Content {
   service: ServiceDefinition;
   /** The service's own words on cards, CRD annotations and policy pages (cards/wording/wording.json). */
   wording: Wording;
+  /** The DTR forms of the policies, their Libraries and ValueSets. */
+  dtr: DtrCatalog;
 }
 
 /** Loads and cross-checks all content; anything wrong throws a ContentError naming the file and field. */
@@ -29,5 +32,6 @@ export function loadContent(paths: ContentPaths = DEFAULT_CONTENT): Content {
     policies.map((p) => `${p.definition.drug} (${p.definition.document.number})`),
   );
   const wording = loadWording(paths.cardsDir);
-  return { paths, engine, policies, service, wording };
+  const dtr = buildDtrCatalog(paths, engine, policies);
+  return { paths, engine, policies, service, wording, dtr };
 }

@@ -46,5 +46,6 @@ export function orderSignDepsFrom(
     realtimeDetermination: config.realtimeDetermination,
     payerIdentifiers: config.payerIdentifiers,
     selectCache: new EvaluationCache(),
+    documentation: content.dtr,
   };
 }

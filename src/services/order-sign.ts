@@ -21,6 +21,7 @@ import {
 import { BadRequestError, FhirTechnicalError } from '../platform/errors';
 import { orderDate, versionFor, type Policy } from '../policy/load';
 import { selectPolicies, type PolicyMatch } from '../policy/select';
+import { citeAnswers, documentedAnswers } from './documentation';
 import { evaluateMatches, type CacheUse } from './evaluate-matches';
 import { respond } from './respond';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
@@ -258,13 +259,13 @@ export async function evaluateRequest(
     return { request, orders, matches, now, started, ...technical };
   }
   if (shape === '2.2' && annotates(request)) checkOneCoverage(data, deps.payerIdentifiers ?? []);
+  // DTR: completed forms sent with the call are documentation, read as record data.
+  const documented = documentedAnswers(deps, request, data, now);
+  if (documented) data = documented.data;
   const scope = { patientId: request.context.patientId, bundle: data.bundle, now };
-  const evaluations = await evaluateMatches(
-    deps.evaluator(),
-    matches,
-    orders,
-    scope,
-    cacheUse(deps, request, now),
+  const evaluations = citeAnswers(
+    await evaluateMatches(deps.evaluator(), matches, orders, scope, cacheUse(deps, request, now)),
+    documented?.answered,
   );
   return { request, orders, matches, data, evaluations, now, started };
 }

@@ -57,12 +57,31 @@ function annotate(
   });
 }
 
+/** What each policy's annotation says besides the decision: shape, real-time switch, links, form. */
+function annotationOptions(
+  deps: Pick<OrderSignDeps, 'realtimeDetermination' | 'documentation'>,
+  ctx: CallContext,
+  shape: AnnotationOptions['shape'],
+) {
+  return (policy: Policy): AnnotationOptions => {
+    const form = deps.documentation?.formOf(policy);
+    return {
+      shape,
+      realtime: deps.realtimeDetermination === true,
+      policyLink: policyPageUrl(policy, ctx),
+      ...(form ? { questionnaire: form.canonical } : {}),
+    };
+  };
+}
+
 /**
  * respond: a card per evaluation, the CRD annotation per order, one log line for the request.
  * The words are the loaded Content's wording when deps carries it, else the default content's.
  */
 export function respond(
-  deps: Pick<OrderSignDeps, 'log' | 'metrics' | 'realtimeDetermination'> & { wording?: Wording },
+  deps: Pick<OrderSignDeps, 'log' | 'metrics' | 'realtimeDetermination' | 'documentation'> & {
+    wording?: Wording;
+  },
   run: OrderSignRun,
   ctx: CallContext,
 ): CdsResponse {
@@ -101,12 +120,7 @@ export function respond(
     decide(match.order, { policy: match.policy, result });
   }
   const count = assertionCounter(deps, request.hook);
-  const shape = crdShape(request);
-  const options = (policy: Policy): AnnotationOptions => ({
-    shape,
-    realtime: deps.realtimeDetermination === true,
-    policyLink: policyPageUrl(policy, ctx),
-  });
+  const options = annotationOptions(deps, ctx, crdShape(request));
   const systemActions = coverage
     ? annotate(decided, coverage, request.context.patientId, today, wording, options, count)
     : [];

@@ -11,6 +11,7 @@ import type { Policy } from '../policy/load';
 import type { PolicyMatch } from '../policy/select';
 import type { Clock } from '../ports';
 import type { Wording } from '../render/wording';
+import type { DtrCatalog } from '../dtr/catalog';
 import type { Evaluation } from './evaluate-matches';
 import type { EvaluationCache } from './evaluation-cache';
 
@@ -32,6 +33,8 @@ export interface OrderSignDeps {
   realtimeDetermination?: boolean;
   /** The payers this endpoint handles ("system|value"); empty: any (PAYER_IDENTIFIERS). */
   payerIdentifiers?: string[];
+  /** The DTR forms: completed ones sent with a call are read as documentation. */
+  documentation?: DtrCatalog;
   /** order-select results an order-sign on the same data reuses (one per process, shared by the services). */
   selectCache?: EvaluationCache;
 }

@@ -7,6 +7,7 @@ import { createApp, type AppDeps } from '../../src/http/app';
 import { readConfig, type Config } from '../../src/platform/config';
 import { createLogger } from '../../src/platform/log';
 import { Metrics } from '../../src/platform/metrics';
+import { populateForms } from '../../src/services/dtr';
 import type { Content } from '../../src/services/content';
 import type { Evaluate } from '../../src/engine/evaluator';
 import { orderSignDepsFrom } from '../../src/services/deps';
@@ -91,6 +92,11 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
     decisions: options.decisions ?? new FileDecisionLog(decisionFile),
     now,
     ...(options.routers ? { routers: options.routers } : {}),
+    dtr: {
+      catalog: loaded.dtr,
+      policies: loaded.policies,
+      populate: (body, ctx) => populateForms(deps, body, ctx),
+    },
   });
   const url = `/cds-services/${loaded.service.id}`;
   return { app, logs, feedbackFile, decisionFile, content: loaded, url };

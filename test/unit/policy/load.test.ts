@@ -18,7 +18,13 @@ function loadEdited(edit: (dir: { cards: string; elm: string; valuesets: string 
   fs.cpSync(DEFAULT_CONTENT.elmDir, dirs.elm, { recursive: true });
   fs.cpSync(DEFAULT_CONTENT.valueSetDir, dirs.valuesets, { recursive: true });
   edit(dirs);
-  return () => loadContent({ cardsDir: dirs.cards, elmDir: dirs.elm, valueSetDir: dirs.valuesets });
+  return () =>
+    loadContent({
+      cardsDir: dirs.cards,
+      elmDir: dirs.elm,
+      valueSetDir: dirs.valuesets,
+      cqlDir: DEFAULT_CONTENT.cqlDir,
+    });
 }
 
 function editJson(file: string, change: (json: Record<string, any>) => void): void {
