@@ -5,6 +5,14 @@
 
 const $ = (id) => document.getElementById(id);
 let demo;
+/** The order-sign request whose cards are shown (the documentation form signs it again). */
+let cardsRequest = null;
+/** The last completed form sent, { patientId, canonical, qr }: reopening the form starts from it. */
+let lastForm = null;
+/** The service's documentation forms, [{ url, version }], read once (null until then). */
+let formCatalog = null;
+/** The system actions of the response being drawn (their coverage information names forms). */
+let currentActions = [];
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -20,6 +28,7 @@ function el(tag, attrs, ...children) {
 
 const str = (v) => (typeof v === 'string' ? v : v == null ? '' : String(v));
 const list = (v) => (Array.isArray(v) ? v : []);
+const clone = (v) => JSON.parse(JSON.stringify(v));
 
 /** An href for a URL from a response: http(s) or a path on this host; anything else is refused. */
 function safeUrl(url) {
@@ -135,8 +144,9 @@ function renderPatients() {
 }
 
 // ---- The result area: cleared before anything new (cards or an error) is shown
-function clearResult({ keepRequest = false } = {}) {
+function clearResult({ keepRequest = false, keepForm = false } = {}) {
   $('cards').replaceChildren();
+  if (!keepForm) $('dtr').replaceChildren();
   $('actions').replaceChildren();
   $('announce').textContent = '';
   $('announce').className = '';
@@ -239,40 +249,56 @@ async function sign() {
       },
     },
   };
+  // A new order: the form completed for the previous one is not carried over.
+  lastForm = null;
   $('sign').disabled = true;
   clearResult();
   status.textContent = 'Signing…';
   $('announce').textContent = 'Signing…';
   try {
     if ($('prefetch').checked) request.prefetch = await prefetchFor(patient.id);
-    $('raw-request').textContent = JSON.stringify(request, null, 2);
-    const started = performance.now();
-    const res = await fetch(`/cds-services/${encodeURIComponent(demo.serviceId)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(request),
-    });
-    const { body, text } = await jsonOf(res);
-    const ms = Math.round(performance.now() - started);
-    $('raw-response').textContent = body ? JSON.stringify(body, null, 2) : text;
-    if (!res.ok) {
-      showError(`HTTP ${res.status}: ${diagnosticsOf(body)}`);
-      return;
-    }
-    if (!body || !Array.isArray(body.cards)) {
-      showError(`HTTP ${res.status}: the response is not a CDS Hooks response (no cards array)`);
-      return;
-    }
-    status.textContent = `HTTP ${res.status} in ${ms} ms: ${body.cards.length} card(s).`;
-    renderCards(body.cards, list(body.systemActions));
-    $('announce').textContent = announcement(body.cards);
-    focusResult();
+    await send(request);
   } catch (e) {
     clearResult({ keepRequest: true });
     showError(`Request failed: ${e.message}`);
   } finally {
     $('sign').disabled = false;
   }
+}
+
+/**
+ * Sends an order-sign request and renders the answer: the Sign button's request, and the same
+ * request again with the completed form. True when cards were shown; errors are shown here.
+ */
+async function send(request) {
+  const status = $('status');
+  $('raw-request').textContent = JSON.stringify(request, null, 2);
+  const started = performance.now();
+  const res = await fetch(`/cds-services/${encodeURIComponent(demo.serviceId)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(request),
+  });
+  const { body, text } = await jsonOf(res);
+  const ms = Math.round(performance.now() - started);
+  $('raw-response').textContent = body ? JSON.stringify(body, null, 2) : text;
+  if (!res.ok) {
+    showError(`HTTP ${res.status}: ${diagnosticsOf(body)}`);
+    return false;
+  }
+  if (!body || !Array.isArray(body.cards)) {
+    showError(`HTTP ${res.status}: the response is not a CDS Hooks response (no cards array)`);
+    return false;
+  }
+  // The forms the service has, read once, before a documentation-needed card is drawn.
+  if (body.cards.some((c) => outcomeOf(criteriaOf(c)) === 'documentation-needed'))
+    await loadFormCatalog();
+  cardsRequest = request;
+  status.textContent = `HTTP ${res.status} in ${ms} ms: ${body.cards.length} card(s).`;
+  renderCards(body.cards, list(body.systemActions));
+  $('announce').textContent = announcement(body.cards);
+  focusResult();
+  return true;
 }
 
 const INDICATORS = { info: 'Info', warning: 'Warning', critical: 'Critical' };
@@ -563,12 +589,18 @@ function feedbackControls(card) {
 }
 
 // ---- Cards, as a CDS Hooks client shows them
+/** A card's prior-auth-criteria extension, or null. */
+function criteriaOf(card) {
+  const ext = card && card.extension && typeof card.extension === 'object' ? card.extension : {};
+  return ext['prior-auth-criteria'] && typeof ext['prior-auth-criteria'] === 'object'
+    ? ext['prior-auth-criteria']
+    : null;
+}
+const outcomeOf = (pac) => str(pac && pac.outcome);
+
 function cardNode(card) {
   const ext = card.extension && typeof card.extension === 'object' ? card.extension : {};
-  const pac =
-    ext['prior-auth-criteria'] && typeof ext['prior-auth-criteria'] === 'object'
-      ? ext['prior-auth-criteria']
-      : null;
+  const pac = criteriaOf(card);
   const instructions = ext['prior-auth-instructions'] || null;
   const indicator = indicatorOf(card);
   const node = el('article', {
@@ -625,6 +657,8 @@ function cardNode(card) {
   }
   for (const s of list(card.suggestions))
     node.append(el('p', { class: 'suggestion', text: `Suggestion: ${str(s && s.label)}` }));
+  const canonical = outcomeOf(pac) === 'documentation-needed' ? formCanonicalFor(pac) : null;
+  if (canonical) node.append(formOpener(pac, canonical));
   const feedback = feedbackControls(card);
   if (feedback) node.append(feedback);
   if (pac) node.append(criteriaView(pac));
@@ -632,6 +666,7 @@ function cardNode(card) {
 }
 
 function renderCards(cards, actions) {
+  currentActions = list(actions);
   const box = $('cards');
   box.replaceChildren();
   $('actions').replaceChildren();
@@ -661,6 +696,484 @@ function renderCards(cards, actions) {
         summary ? `coverage information ${summary}` : str(a && a.description),
       ),
     );
+  }
+}
+
+// ---- The documentation form (DTR): the card's Questionnaire, pre-filled from the record by the
+// service (/dtr/populate), completed here and sent back with the order-sign call.
+const ORIGIN = 'http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/information-origin';
+const AUTO_SOURCES = new Set(['auto', 'auto-client', 'auto-server']);
+const FHIR_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/fhir+json' };
+
+/** Whether an answer was filled in from the record (information-origin auto…). */
+function isAuto(answer) {
+  const origin = list(answer && answer.extension).find((e) => e && e.url === ORIGIN);
+  const source = origin && list(origin.extension).find((e) => e && e.url === 'source');
+  return AUTO_SOURCES.has(str(source && source.valueCode));
+}
+
+async function loadFormCatalog() {
+  if (formCatalog) return;
+  try {
+    const res = await fetch('/fhir/Questionnaire', {
+      headers: { Accept: 'application/fhir+json' },
+    });
+    if (!res.ok) return;
+    const bundle = await res.json();
+    formCatalog = list(bundle && bundle.entry)
+      .map((e) => e && e.resource)
+      .filter((r) => r && typeof r.url === 'string')
+      .map((r) => ({ url: r.url, version: str(r.version) }));
+  } catch (e) {
+    // No forms known: documentation-needed cards show no form button.
+  }
+}
+
+/** "…/Questionnaire/CC-0248|2025-11-14" → { url, version, name: "CC-0248" }. */
+function splitCanonical(canonical) {
+  const [url, version = ''] = str(canonical).split('|');
+  return { url, version, name: url.split('/').pop() };
+}
+
+/**
+ * The form of a card's policy version, `url|version`, or null: a Questionnaire of the service
+ * named after the policy (its version the policy's), else a questionnaire the CRD coverage
+ * information names for the policy.
+ */
+function formCanonicalFor(pac) {
+  const policy = str(pac && pac.policy);
+  if (!policy) return null;
+  const version = str(pac.policyVersion);
+  const forms = (formCatalog || []).filter((f) => f.url.split('/').pop() === policy);
+  const form = forms.find((f) => version && f.version === version) || (!version && forms[0]);
+  if (form) return form.version ? `${form.url}|${form.version}` : form.url;
+  for (const a of currentActions)
+    for (const x of list(a && a.resource && a.resource.extension))
+      if (/ext-coverage-information$/.test(str(x && x.url)))
+        for (const p of list(x.extension))
+          if (p && p.url === 'questionnaire' && splitCanonical(p.valueCanonical).name === policy)
+            return str(p.valueCanonical);
+  return null;
+}
+
+/** The card's button that opens the form, with a line for its progress. */
+function formOpener(pac, canonical) {
+  const button = el('button', {
+    type: 'button',
+    class: 'dtr-open',
+    text: 'Complete the documentation form',
+  });
+  const statusNode = el('p', { class: 'dtr-open-status', role: 'status' });
+  button.addEventListener('click', () => openForm(pac, canonical, button, statusNode));
+  return el('div', { class: 'dtr-opener' }, button, statusNode);
+}
+
+async function fetchFhir(url, init) {
+  const res = await fetch(url, init);
+  const { body } = await jsonOf(res);
+  if (!res.ok) throw new Error(`HTTP ${res.status}: ${diagnosticsOf(body)}`);
+  if (!body) throw new Error(`${url}: not JSON`);
+  return body;
+}
+
+async function openForm(pac, canonical, button, statusNode) {
+  const request = cardsRequest;
+  if (!request) return;
+  button.disabled = true;
+  statusNode.className = 'dtr-open-status';
+  statusNode.textContent = 'Opening the form…';
+  try {
+    // The form pre-filled on the record: the service runs the form's library on the same call.
+    const populated = await fetchFhir('/dtr/populate', {
+      method: 'POST',
+      headers: FHIR_HEADERS,
+      body: JSON.stringify(request),
+    });
+    const responses = list(populated.entry)
+      .map((e) => e && e.resource)
+      .filter((r) => r && r.resourceType === 'QuestionnaireResponse');
+    const wanted = splitCanonical(canonical);
+    const qr =
+      responses.find((r) => r.questionnaire === canonical) ||
+      responses.find((r) => splitCanonical(r.questionnaire).url === wanted.url) ||
+      null;
+    const form = str(qr && qr.questionnaire) || canonical;
+    const found = await fetchFhir(`/fhir/Questionnaire?url=${encodeURIComponent(form)}`, {
+      headers: { Accept: 'application/fhir+json' },
+    });
+    const questionnaire = list(found.entry)
+      .map((e) => e && e.resource)
+      .find((r) => r && r.resourceType === 'Questionnaire');
+    if (!questionnaire) throw new Error(`the service has no Questionnaire ${form}`);
+    const patientId = str(request.context && request.context.patientId);
+    // Reopened after signing with it: start from what was sent (the clinician's answers kept).
+    const start =
+      lastForm && lastForm.patientId === patientId && lastForm.canonical === form
+        ? lastForm.qr
+        : qr;
+    renderForm({ questionnaire, canonical: form, populated: qr, start, patientId, pac });
+    statusNode.textContent = 'The form is open below the cards.';
+    $('dtr-heading').focus();
+  } catch (e) {
+    statusNode.className = 'dtr-open-status error';
+    statusNode.textContent = `Could not open the form: ${e.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// -- Rendering: each item gives its node and a collect() that returns its response items.
+let fieldCount = 0;
+const nextFieldId = () => `dtr-field-${++fieldCount}`;
+
+function localToday() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The items of a questionnaire level, each with the response items of the same linkId. */
+function formItems(items, given) {
+  const parts = list(items)
+    .filter((i) => i && typeof i.linkId === 'string')
+    .map((i) =>
+      formItem(
+        i,
+        list(given).filter((g) => g && g.linkId === i.linkId),
+      ),
+    );
+  return { nodes: parts.map((p) => p.node), collect: () => parts.flatMap((p) => p.collect()) };
+}
+
+function formItem(item, given) {
+  switch (item.type) {
+    case 'group':
+      return item.repeats ? repeatingGroup(item, given) : formGroup(item, given[0]);
+    case 'choice':
+    case 'date':
+    case 'decimal':
+    case 'integer':
+    case 'string':
+    case 'text':
+      return question(item, given[0]);
+    case 'display':
+      return { node: el('p', { class: 'dtr-display', text: str(item.text) }), collect: () => [] };
+    default:
+      return {
+        node: el('p', {
+          class: 'dtr-unsupported',
+          text: `${str(item.text) || item.linkId}: a ${str(item.type)} item, not shown on this page.`,
+        }),
+        collect: () => [],
+      };
+  }
+}
+
+const responseItem = (item, rest) => ({
+  linkId: item.linkId,
+  ...(item.text ? { text: item.text } : {}),
+  ...rest,
+});
+
+function formGroup(item, given, legend) {
+  const inner = formItems(item.item, given && given.item);
+  const node = el(
+    'fieldset',
+    { class: 'dtr-group', 'data-link-id': item.linkId },
+    el('legend', { text: legend || str(item.text) || item.linkId }),
+    ...inner.nodes,
+  );
+  return {
+    node,
+    collect: () => {
+      const items = inner.collect();
+      return items.length ? [responseItem(item, { item: items })] : [];
+    },
+  };
+}
+
+/** A repeating group: its entries, each a group of its own, and an Add button for another. */
+function repeatingGroup(item, given) {
+  const entries = [];
+  const box = el('div', { class: 'dtr-entries' });
+  const none = el('p', { class: 'dtr-none', text: 'No entries.' });
+  const add = el('button', { type: 'button', class: 'dtr-add', text: 'Add entry' });
+  const node = el(
+    'fieldset',
+    { class: 'dtr-group dtr-repeating', 'data-link-id': item.linkId },
+    el('legend', { text: str(item.text) || item.linkId }),
+    none,
+    box,
+    add,
+  );
+  const renumber = () => {
+    entries.forEach((e, i) => {
+      e.legend.textContent = `Entry ${i + 1}`;
+      e.remove.textContent = `Remove entry ${i + 1}`;
+    });
+    none.hidden = entries.length > 0;
+  };
+  const append = (answers) => {
+    const group = formGroup(item, answers, 'Entry');
+    const remove = el('button', { type: 'button', class: 'dtr-remove', text: 'Remove entry' });
+    group.node.classList.add('dtr-entry');
+    group.node.append(remove);
+    const entry = { ...group, legend: group.node.querySelector('legend'), remove };
+    remove.addEventListener('click', () => {
+      entries.splice(entries.indexOf(entry), 1);
+      group.node.remove();
+      renumber();
+      add.focus();
+    });
+    entries.push(entry);
+    box.append(group.node);
+    renumber();
+    return group.node;
+  };
+  for (const g of given) append(g);
+  add.addEventListener('click', () => {
+    const first = append(null).querySelector('input, select, textarea');
+    if (first) first.focus();
+  });
+  renumber();
+  return { node, collect: () => entries.flatMap((e) => e.collect()) };
+}
+
+/** A question: a labelled control, its pre-filled answer and where that answer came from. */
+function question(item, given) {
+  const id = nextFieldId();
+  const initial = (given && list(given.answer)[0]) || null;
+  const readOnly = item.readOnly === true;
+  const labelText = str(item.text) || item.linkId;
+  const label = el(
+    'label',
+    { for: id },
+    labelText,
+    item.required && !readOnly ? el('span', { class: 'dtr-required', text: ' (required)' }) : null,
+  );
+  const originNote = el('span', { id: `${id}-origin`, class: 'dtr-origin' });
+  let control;
+  let initialValue = '';
+  let read;
+  const options = list(item.answerOption).filter(
+    (o) =>
+      o &&
+      ((o.valueCoding && typeof o.valueCoding === 'object') || typeof o.valueString === 'string'),
+  );
+  switch (item.type) {
+    case 'choice': {
+      control = el('select', { id });
+      control.append(el('option', { value: '', text: '— not answered —' }));
+      options.forEach((o, i) =>
+        control.append(
+          el('option', {
+            value: String(i),
+            text: o.valueCoding
+              ? str(o.valueCoding.display) || str(o.valueCoding.code)
+              : o.valueString,
+          }),
+        ),
+      );
+      if (initial) {
+        const at = options.findIndex((o) =>
+          o.valueCoding
+            ? initial.valueCoding &&
+              initial.valueCoding.code === o.valueCoding.code &&
+              str(initial.valueCoding.system) === str(o.valueCoding.system)
+            : initial.valueString === o.valueString,
+        );
+        if (at >= 0) initialValue = String(at);
+      }
+      read = () => {
+        if (control.value === '') return null;
+        const o = options[Number(control.value)];
+        return o.valueCoding
+          ? { valueCoding: clone(o.valueCoding) }
+          : { valueString: o.valueString };
+      };
+      break;
+    }
+    case 'date':
+      control = el('input', { id, type: 'date', max: localToday() });
+      initialValue = str(initial && initial.valueDate);
+      read = () => (control.value ? { valueDate: control.value } : null);
+      break;
+    case 'decimal':
+    case 'integer': {
+      const key = item.type === 'decimal' ? 'valueDecimal' : 'valueInteger';
+      control = el('input', {
+        id,
+        type: 'number',
+        step: item.type === 'decimal' ? 'any' : '1',
+        min: item.type === 'decimal' ? '0' : null,
+        inputmode: item.type === 'decimal' ? 'decimal' : 'numeric',
+      });
+      initialValue = initial && typeof initial[key] === 'number' ? String(initial[key]) : '';
+      read = () => {
+        if (control.validity && control.validity.badInput)
+          throw Object.assign(new Error(`"${labelText}" is not a number.`), { control });
+        if (control.value === '') return null;
+        const n = Number(control.value);
+        if (!Number.isFinite(n) || (key === 'valueInteger' && !Number.isInteger(n)))
+          throw Object.assign(new Error(`"${labelText}" is not a valid number.`), { control });
+        return { [key]: n };
+      };
+      break;
+    }
+    default:
+      // string and text; a read-only one (what the record shows) in a text area that wraps.
+      control =
+        readOnly || item.type === 'text'
+          ? el('textarea', { id, rows: readOnly ? '2' : '3', readonly: readOnly })
+          : el('input', { id, type: 'text' });
+      initialValue = str(initial && initial.valueString);
+      read = () => (control.value.trim() ? { valueString: control.value } : null);
+  }
+  control.value = initialValue;
+  control.setAttribute('aria-describedby', originNote.id);
+  if (item.required && !readOnly) control.setAttribute('aria-required', 'true');
+  const kept = () => initial && control.value === initialValue;
+  const showOrigin = () => {
+    const fromRecord = kept() && isAuto(initial);
+    originNote.className = `dtr-origin${fromRecord ? ' auto' : ''}`;
+    originNote.textContent = fromRecord
+      ? 'From the record'
+      : kept()
+        ? 'As answered'
+        : control.value !== ''
+          ? 'Entered by you'
+          : initial
+            ? 'Cleared'
+            : '';
+  };
+  control.addEventListener('input', showOrigin);
+  control.addEventListener('change', showOrigin);
+  showOrigin();
+  const node = el(
+    'div',
+    { class: `dtr-question dtr-${str(item.type)}`, 'data-link-id': item.linkId },
+    label,
+    control,
+    originNote,
+  );
+  return {
+    node,
+    collect: () => {
+      // Left as pre-filled: the same answer, its origin kept (still the record's, not yours).
+      if (readOnly || kept())
+        return initial ? [responseItem(item, { answer: [clone(initial)] })] : [];
+      const answer = read();
+      // Entered or changed: the clinician's answer, with no information-origin.
+      return answer ? [responseItem(item, { answer: [answer] })] : [];
+    },
+  };
+}
+
+/** Opens the form in the result area, pre-filled from `start` (a QuestionnaireResponse). */
+function renderForm({ questionnaire, canonical, populated, start, patientId, pac }) {
+  const body = formItems(questionnaire.item, start && start.item);
+  const title = str(questionnaire.title) || str(questionnaire.name) || canonical;
+  const signAgain = el('button', {
+    type: 'button',
+    class: 'dtr-sign',
+    text: 'Sign again with the form',
+  });
+  const close = el('button', { type: 'button', class: 'dtr-close', text: 'Close the form' });
+  const formStatus = el('p', { class: 'dtr-status', role: 'status' });
+  const missing = Object.keys(
+    pac.toDocument && typeof pac.toDocument === 'object' ? pac.toDocument : {},
+  );
+  const section = el(
+    'section',
+    {
+      class: 'dtr-form',
+      'aria-labelledby': 'dtr-heading',
+      'data-questionnaire': canonical,
+      'data-policy': str(pac.policy),
+    },
+    el('h3', { id: 'dtr-heading', tabindex: '-1', text: `Documentation form: ${title}` }),
+    el(
+      'p',
+      { class: 'dtr-intro' },
+      'Pre-filled by the service from the record ("From the record"). Change or add what is missing',
+      missing.length ? ` (${pac.policy}: ${missing.join(', ')})` : '',
+      ', then sign again: only answers you enter or change count as your documentation.',
+    ),
+    ...body.nodes,
+    el('div', { class: 'dtr-buttons' }, signAgain, close),
+    formStatus,
+  );
+  close.addEventListener('click', () => {
+    $('dtr').replaceChildren();
+    const opener = document.querySelector('#cards button.dtr-open');
+    if (opener) opener.focus();
+    else focusResult();
+  });
+  signAgain.addEventListener('click', () =>
+    signWithForm({ canonical, populated, patientId, collect: body.collect, signAgain, formStatus }),
+  );
+  $('dtr').replaceChildren(section);
+}
+
+/** The completed form, added to the prefetch of the shown cards' request, signed again. */
+async function signWithForm({ canonical, populated, patientId, collect, signAgain, formStatus }) {
+  let items;
+  try {
+    items = collect();
+  } catch (e) {
+    formStatus.className = 'dtr-status error';
+    formStatus.textContent = e.message;
+    if (e.control) e.control.focus();
+    return;
+  }
+  const qr = {
+    resourceType: 'QuestionnaireResponse',
+    id: `try-qr-${uuid()}`,
+    ...(populated && populated.meta ? { meta: clone(populated.meta) } : {}),
+    ...(populated && list(populated.extension).length
+      ? { extension: clone(populated.extension) }
+      : {}),
+    questionnaire: canonical,
+    status: 'completed',
+    subject: { reference: `Patient/${patientId}` },
+    authored: new Date().toISOString(),
+    item: items,
+  };
+  const request = clone(cardsRequest);
+  request.hookInstance = uuid();
+  request.prefetch = {
+    ...(request.prefetch || {}),
+    questionnaireResponses: {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [{ resource: qr }],
+    },
+  };
+  const status = $('status');
+  status.className = '';
+  formStatus.className = 'dtr-status';
+  formStatus.textContent = 'Signing with the form…';
+  signAgain.disabled = true;
+  $('sign').disabled = true;
+  clearResult({ keepForm: true });
+  status.textContent = 'Signing with the form…';
+  $('announce').textContent = 'Signing with the form…';
+  try {
+    if (await send(request)) {
+      lastForm = { patientId, canonical, qr };
+      $('dtr').replaceChildren();
+    } else {
+      formStatus.className = 'dtr-status error';
+      formStatus.textContent = `Not signed: ${status.textContent}`;
+    }
+  } catch (e) {
+    clearResult({ keepRequest: true, keepForm: true });
+    showError(`Request failed: ${e.message}`);
+    formStatus.className = 'dtr-status error';
+    formStatus.textContent = `Not signed: ${status.textContent}`;
+  } finally {
+    signAgain.disabled = false;
+    $('sign').disabled = false;
   }
 }
 

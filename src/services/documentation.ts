@@ -5,14 +5,17 @@ import type { PatientData } from '../patient-data/gather';
 import type { Evaluation } from './evaluate-matches';
 import type { OrderSignDeps } from './types';
 
-/** The resources a request carries: its draft orders' Bundle and every prefetch value. */
+/** The QuestionnaireResponses a request carries: in its draft orders' Bundle or any prefetch value. */
 function carried(request: OrderSignRequest): unknown[] {
-  const out: unknown[] = (request.context.draftOrders.entry ?? []).map((e) => e.resource);
+  const out: unknown[] = [];
+  const take = (r: unknown) => {
+    if ((r as Resource | null)?.resourceType === 'QuestionnaireResponse') out.push(r);
+  };
+  for (const e of request.context.draftOrders.entry ?? []) take(e.resource);
   for (const v of Object.values(request.prefetch)) {
     const b = v as Bundle | null;
-    if (b?.resourceType === 'Bundle')
-      out.push(...(Array.isArray(b.entry) ? b.entry : []).map((e) => e?.resource));
-    else out.push(v);
+    if (b?.resourceType !== 'Bundle') take(v);
+    else for (const e of Array.isArray(b.entry) ? b.entry : []) take(e?.resource);
   }
   return out;
 }
@@ -36,8 +39,7 @@ export function documentedAnswers(
   const catalog = deps.documentation;
   if (!catalog) return undefined;
   const resources = carried(request);
-  if (!resources.some((r) => (r as Resource | null)?.resourceType === 'QuestionnaireResponse'))
-    return undefined;
+  if (resources.length === 0) return undefined;
   const answered = answersIn(resources, catalog.index, request.context.patientId, latestDay(now));
   if (answered.resources.length === 0) return undefined;
   const bundle: Bundle = {

@@ -101,6 +101,24 @@ async function clickSign() {
   });
 }
 
+/** Signs again with the open documentation form, and waits for the answer (or an error). */
+async function signAgainWithForm() {
+  await page.evaluate(() => {
+    document.getElementById('status').textContent = '';
+  });
+  await page.getByRole('button', { name: 'Sign again with the form' }).click();
+  await page.waitForFunction(() =>
+    /^(HTTP \d+|Request failed)/.test(document.getElementById('status')?.textContent ?? ''),
+  );
+}
+
+/** Today on this machine (the browser's clock and time zone), YYYY-MM-DD. */
+function localToday(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 /** The order-sign response the page shows in its raw panel. */
 async function lastResponse(): Promise<any> {
   return JSON.parse((await page.locator('#raw-response').textContent()) ?? 'null');
@@ -541,6 +559,143 @@ describe('the try page', () => {
     // An ALL patient has no myeloma on record: the Elrexfio policy's criterion II is not documented.
     expect(await statusOf(page.locator('article.card').first(), 'II')).toBe('not documented');
     await page.selectOption('#drug', 'patient');
+  });
+
+  it('opens the documentation form pre-filled on a documentation-needed card; an ECOG of 1 entered today and signed again meets the criteria', async () => {
+    // The stale-ECOG patient: the only ECOG on record is 45 days old (ECOG must be within 30).
+    await signFor('demo-elrexfio-docs');
+    let card = page.locator('article.card[data-kind="criteria"]').first();
+    expect(await card.getAttribute('data-policy')).toBe(ELREXFIO.id);
+    expect(await card.getAttribute('data-outcome')).toBe('documentation-needed');
+    const pac = await criteriaOfResponse();
+    expect(pac.missingSets).toEqual([['IV']]);
+    const recordDate = /ECOG 0 on (\d{4}-\d{2}-\d{2})/.exec(
+      (await card.locator('.detail').textContent())!,
+    )![1]!;
+
+    // Open the form: pre-filled by the service from the record, focus on its heading.
+    await card.getByRole('button', { name: 'Complete the documentation form' }).click();
+    const form = page.locator('section.dtr-form');
+    await form.waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'dtr-heading');
+    const canonical = `http://example.org/fhir/pa-cds/Questionnaire/${ELREXFIO.id}|${pac.policyVersion}`;
+    expect(await form.getAttribute('data-questionnaire')).toBe(canonical);
+    expect(await page.locator('#dtr-heading').textContent()).toMatch(/^Documentation form: /);
+    const selected = (l: Locator) => l.evaluate((s: any) => s.selectedOptions[0].textContent);
+    // Labels name the controls (getByLabel finds them through <label for>).
+    const score = form.getByLabel('ECOG performance status');
+    const date = form.getByLabel('Date assessed');
+    expect(await selected(score)).toBe('0: Fully active');
+    expect(await date.inputValue()).toBe(recordDate);
+    expect(await date.getAttribute('type')).toBe('date');
+    expect(await selected(form.getByLabel('Multiple myeloma, as diagnosed now'))).toBe(
+      'Multiple myeloma in relapse',
+    );
+    expect(await form.getByLabel('Date of this diagnosis').inputValue()).toBe('');
+    const lines = form.getByLabel('Prior lines of therapy on record');
+    expect(await lines.inputValue()).toMatch(/^4: bortezomib \+ lenalidomide/);
+    expect(await lines.getAttribute('readonly')).not.toBeNull();
+    const origin = (linkId: string) =>
+      form.locator(`[data-link-id="${linkId}"] > .dtr-origin`).textContent();
+    for (const id of ['II.status', 'III.on-record', 'IV.score', 'IV.date'])
+      expect(await origin(id)).toBe('From the record');
+    expect(await origin('II.date')).toBe('');
+    // Groups as fieldsets with their criterion as legend; the repeating one starts empty.
+    expect(await form.locator('fieldset[data-link-id="IV"] > legend').textContent()).toMatch(
+      /^IV\. /,
+    );
+    const therapies = form.locator('fieldset[data-link-id="III.line"]');
+    expect(await therapies.locator('fieldset.dtr-entry').count()).toBe(0);
+    await therapies.getByRole('button', { name: 'Add entry' }).click();
+    expect(await therapies.locator('fieldset.dtr-entry').count()).toBe(1);
+    expect(await therapies.locator('fieldset.dtr-entry > legend').textContent()).toBe('Entry 1');
+    const agent = therapies.getByLabel('Agent');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SELECT');
+    expect(await agent.locator('option').allTextContents()).toContain('daratumumab');
+    await therapies.getByRole('button', { name: 'Remove entry 1' }).click();
+    expect(await therapies.locator('fieldset.dtr-entry').count()).toBe(0);
+    expect(await lowContrastText()).toEqual([]);
+    expect((await pageOverflow()).scrollWidth).toBeLessThanOrEqual(
+      (await pageOverflow()).clientWidth,
+    );
+
+    // ECOG 1 assessed today, entered over what the record shows.
+    await score.selectOption({ label: '1: Restricted in strenuous activity, ambulatory' });
+    await date.fill(localToday());
+    expect(await origin('IV.score')).toBe('Entered by you');
+    expect(await origin('IV.date')).toBe('Entered by you');
+    expect(await origin('II.status')).toBe('From the record');
+    await date.blur();
+    await fullPageShot('try-dtr-form.png');
+
+    // Without its date the group is refused by the service (400, the item named), shown like any
+    // error; the form stays open to fix it.
+    await date.fill('');
+    await signAgainWithForm();
+    expect(await page.locator('#status').textContent()).toMatch(/^HTTP 400: .*"IV\.date"/);
+    expect(await page.locator('#cards .error-box').textContent()).toMatch(/"IV\.date" is required/);
+    expect(await page.locator('article.card').count()).toBe(0);
+    expect(await form.locator('.dtr-status.error').textContent()).toMatch(/IV\.date/);
+
+    // Dated today again and signed again: the card is re-evaluated.
+    await date.fill(localToday());
+    await signAgainWithForm();
+    expect(await page.locator('#status').textContent()).toMatch(/^HTTP 200/);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('result-heading');
+    expect(await page.locator('section.dtr-form').count()).toBe(0);
+    card = page.locator('article.card[data-kind="criteria"]').first();
+    expect(await card.getAttribute('data-outcome')).toBe('criteria-met');
+    expect(await card.locator('.outcome').textContent()).toBe('criteria met');
+    expect(
+      await card.getByRole('button', { name: 'Complete the documentation form' }).count(),
+    ).toBe(0);
+    expect(await statusOf(card, 'IV')).toBe('met');
+    const met = await criteriaOfResponse();
+    expect(met.outcome).toBe('criteria-met');
+    const iv = met.criteria.find((c: any) => c.id === 'IV');
+    expect(iv.status).toBe('met');
+    expect(iv.evidence).toEqual([expect.stringMatching(/^QuestionnaireResponse\/try-qr-/)]);
+
+    // What was sent: the completed form in the prefetch; the answers left as pre-filled keep
+    // their auto-server origin, the ones entered have none.
+    const sent = JSON.parse((await page.locator('#raw-request').textContent())!);
+    const qr = sent.prefetch.questionnaireResponses.entry[0].resource;
+    expect(qr).toMatchObject({
+      resourceType: 'QuestionnaireResponse',
+      status: 'completed',
+      questionnaire: canonical,
+      subject: { reference: 'Patient/demo-elrexfio-docs' },
+    });
+    expect(qr.id).toMatch(/^try-qr-/);
+    const answerOf = (linkId: string, items: any[] = qr.item): any =>
+      items.flatMap((i) =>
+        i.linkId === linkId ? [i.answer[0]] : [answerOf(linkId, i.item ?? [])].filter(Boolean),
+      )[0];
+    expect(answerOf('IV.score')).toEqual({
+      valueCoding: {
+        system: 'http://loinc.org',
+        code: 'LA9623-5',
+        display: '1: Restricted in strenuous activity, ambulatory',
+      },
+    });
+    expect(answerOf('IV.date')).toEqual({ valueDate: localToday() });
+    expect(answerOf('II.status').extension).toEqual([
+      {
+        url: 'http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/information-origin',
+        extension: [{ url: 'source', valueCode: 'auto-server' }],
+      },
+    ]);
+    expect(answerOf('III.line')).toBeUndefined();
+    await card.locator('details.criteria summary').click();
+    await fullPageShot('try-dtr-met.png');
+
+    // The 400 above is the one expected failure.
+    const expected = [
+      /^HTTP 400 for .*\/cds-services\//,
+      /^console: Failed to load resource: .*400/,
+    ];
+    problems = problems.filter((p) => !expected.some((e) => e.test(p)));
+    expect(problems).toEqual([]);
   });
 
   it('keeps the page from scrolling sideways with the raw panel and the criteria open at 1280×720', async () => {
