@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FileDecisionLog } from './adapters/file/decision-log';
-import { FileFeedbackStore } from './adapters/file/feedback-store';
+import { openState } from './adapters/state';
 import { EvaluationPool } from './engine/pool/pool';
 import { createApp, type AppDeps } from './http/app';
 import { populateForms } from './services/dtr';
@@ -39,6 +38,9 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   const config = readConfig();
   const log = createLogger(config.logLevel);
   const started = Date.now();
+  // The database opens (PGlite compiles its WebAssembly off the main thread) while content loads.
+  const opening = openState(config);
+  opening.catch(() => undefined);
   const content = loadContent(config.content);
   const metrics = new Metrics({ defaultMetrics: true });
   const pool =
@@ -53,8 +55,9 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
   const deps = orderSignDeps(config, content, log, metrics, pool);
   const registry = new ServiceRegistry(orderServices(content, deps));
   const state = { ready: true };
-  const feedback = new FileFeedbackStore(config.feedbackLog);
-  const decisions = new FileDecisionLog(config.decisionLog);
+  // Decisions, feedback, jtis and rate windows: the database (migrated now), or the files.
+  const store = await opening;
+  const { feedback, decisions } = store;
   const routers = (await options.routers?.(content)) ?? [];
   const app = createApp({
     registry,
@@ -62,6 +65,8 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     wording: content.wording,
     feedback,
     decisions,
+    ...(store.replay ? { replay: store.replay } : {}),
+    ...(store.rates ? { rates: store.rates } : {}),
     config,
     log,
     metrics,
@@ -81,12 +86,13 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     url: `http://${shown}:${port}/cds-services`,
     policies: content.policies.map((p) => p.definition.id),
     evaluationWorkers: config.evaluationWorkers,
+    state: store.kind,
     auth: config.auth.enabled ? `on (${config.auth.clients.length} client(s))` : 'off',
     ...options.describe?.(port),
     startupMs: Date.now() - started,
   });
   stopOnSignals(server, config, log, state, () =>
-    Promise.allSettled([decisions.flush(), pool?.close()]).then(() => undefined),
+    Promise.allSettled([store.close(), pool?.close()]).then(() => undefined),
   );
   return server;
 }

@@ -21,6 +21,23 @@ export interface Decision {
   decidedAt: string;
   /** The override reason codes the card offered (may be empty). */
   overrideReasons: string[];
+  /** The rest of the decision on record (a store that keeps only the above may drop them). */
+  hook?: string;
+  /** The authenticated client (its `iss`), when authentication is on. */
+  client?: string;
+  policyVersion?: string;
+  /** Each criterion's status and the references of its evidence (no record text). */
+  criteria?: { id: string; status: string; evidence: string[] }[];
+  /** The order decided on ("MedicationRequest/<id>"), when it has an id. */
+  order?: string;
+  /** The patient as configured (PATIENT_REFERENCES): a reference, a keyed hash, or absent. */
+  patient?: string;
+  coverageAssertionId?: string;
+  satisfiedPaId?: string;
+  /** From the call's arrival to its answer. */
+  latencyMs?: number;
+  /** Where the record came from: "prefetch" or "fhir" (some keys fetched). */
+  dataSource?: string;
 }
 
 /** The decisions behind returned cards, found again by card uuid (also after a restart). */
@@ -29,6 +46,18 @@ export interface DecisionLog {
   find(cardUuids: string[]): Promise<Map<string, Decision>>;
   /** Resolves when every decision recorded so far is stored (called before the process exits). */
   flush(): Promise<void>;
+}
+
+/** JWT ids seen (replay protection), shared by every replica when the store is. */
+export interface ReplayCache {
+  /** Claims `key` until `expiresAt` (epoch ms): true the first time, false when already claimed. */
+  claim(key: string, expiresAt: number): Promise<boolean>;
+}
+
+/** Per-client request counts per minute window, shared by every replica when the store is. */
+export interface RateStore {
+  /** Counts one request for `key` in the window starting at `windowStart` (epoch ms); the count so far. */
+  hit(key: string, windowStart: number): Promise<number>;
 }
 
 /** The time, injectable so tests and evaluations are reproducible. */

@@ -6,7 +6,7 @@ import type { Logger } from '../platform/log';
 import { Metrics } from '../platform/metrics';
 import type { Policy } from '../policy/load';
 import type { Wording } from '../render/wording';
-import type { Clock, DecisionLog, FeedbackSink } from '../ports';
+import type { Clock, DecisionLog, FeedbackSink, RateStore, ReplayCache } from '../ports';
 import type { ServiceRegistry } from '../services/registry';
 import { cdsRouter } from './cds-router';
 import { dtrRouter, type DtrRouterDeps } from './dtr-router';
@@ -22,6 +22,9 @@ export interface AppDeps {
   wording: Wording;
   feedback: FeedbackSink;
   decisions: DecisionLog;
+  /** Shared jti claims and rate windows (a database); default this process's memory. */
+  replay?: ReplayCache;
+  rates?: RateStore;
   config: Readonly<Config>;
   log: Logger;
   now?: Clock;
@@ -63,9 +66,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     '/cds-services',
     mountedAt('/cds-services'),
-    cdsRouter({ registry, feedback, decisions, config, log, now, metrics }),
+    cdsRouter({
+      registry,
+      feedback,
+      decisions,
+      config,
+      log,
+      now,
+      metrics,
+      ...(deps.replay ? { replay: deps.replay } : {}),
+      ...(deps.rates ? { rates: deps.rates } : {}),
+    }),
   );
-  if (deps.dtr) app.use(dtrRouter({ ...deps.dtr, config, now }));
+  if (deps.dtr)
+    app.use(
+      dtrRouter({ ...deps.dtr, config, now, ...(deps.replay ? { replay: deps.replay } : {}) }),
+    );
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log, deps.config.bodyLimitBytes));
   return app;

@@ -8,6 +8,7 @@ import {
 } from 'jose';
 import type { TrustedClient } from '../platform/config';
 import { UnauthorizedError } from '../platform/errors';
+import type { ReplayCache } from '../ports';
 
 export interface AuthOptions {
   clients: TrustedClient[];
@@ -18,6 +19,8 @@ export interface AuthOptions {
   maxRememberedJtis?: number;
   /** Least time between two JWKS fetches for an unknown kid (default 30 s). */
   jwksCooldownSeconds?: number;
+  /** Where jtis are claimed, shared by replicas (a database); default this process's memory. */
+  replay?: ReplayCache;
 }
 
 const ALGORITHMS = ['ES384', 'RS384'];
@@ -102,14 +105,25 @@ export class Authenticator {
     const exp = payload.exp as number;
     if (exp > now + (this.options.maxLifetimeSeconds ?? 300) + this.options.clockSkewSeconds)
       throw new UnauthorizedError('exp too far in the future');
-    const key = `${client.iss}|${String(payload.jti)}`;
+    await this.claim(`${client.iss}|${String(payload.jti)}`, exp, now);
+    return client;
+  }
+
+  /** Claims the jti once (shared when a replay store is given, else in this process's memory). */
+  private async claim(key: string, exp: number, now: number): Promise<void> {
+    if (this.options.replay) {
+      // Shared: claimed once across every replica, until the token expires (+ skew).
+      const expiresAt = (exp + this.options.clockSkewSeconds) * 1000;
+      if (!(await this.options.replay.claim(key, expiresAt)))
+        throw new UnauthorizedError('jti reused');
+      return;
+    }
     const capacity = this.options.maxRememberedJtis ?? 100_000;
     this.forgetExpired(now, capacity);
     if (this.seen.has(key)) throw new UnauthorizedError('jti reused');
     // Full of live jtis: new tokens are refused; a live jti is never forgotten to make room.
     if (this.seen.size >= capacity) throw new UnauthorizedError('replay cache full');
     this.seen.set(key, exp + this.options.clockSkewSeconds);
-    return client;
   }
 
   /** Drops jtis whose token has expired (exp + skew), once the cache holds 1000 or is full. */
@@ -119,12 +133,16 @@ export class Authenticator {
   }
 }
 
-/** The client authenticator when authentication is on. */
-export function authenticatorFor(auth: Config['auth']): Authenticator | undefined {
+/** The client authenticator when authentication is on (jtis claimed in `replay` when given). */
+export function authenticatorFor(
+  auth: Config['auth'],
+  replay?: ReplayCache,
+): Authenticator | undefined {
   if (!auth.enabled) return undefined;
   return new Authenticator({
     clients: auth.clients,
     clockSkewSeconds: auth.clockSkewSeconds,
+    ...(replay ? { replay } : {}),
     ...(auth.jwksCooldownSeconds !== undefined
       ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
       : {}),

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { cardDecisions, feedbackRecords, parseFeedback } from '../cds/feedback';
 import type { CdsResponse, FeedbackItem } from '../cds/types';
@@ -5,7 +6,8 @@ import type { Config, TrustedClient } from '../platform/config';
 import { NotFoundError } from '../platform/errors';
 import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
-import type { Clock, Decision, DecisionLog, FeedbackSink } from '../ports';
+import type { Clock, Decision, DecisionLog, FeedbackSink, RateStore, ReplayCache } from '../ports';
+import { decisionFacts } from '../services/decision-facts';
 import type { CdsService, ServiceRegistry } from '../services/registry';
 import { authenticatorFor } from './auth';
 import { operationOutcome } from './errors';
@@ -21,14 +23,18 @@ export interface CdsRouterDeps {
   log: Logger;
   now: Clock;
   metrics?: Metrics;
+  /** Shared jti claims and rate windows (a database); default this process's memory. */
+  replay?: ReplayCache;
+  rates?: RateStore;
 }
 
-type Call = Request & { client?: TrustedClient; service?: CdsService };
+type Call = Request & { client?: TrustedClient; service?: CdsService; started?: number };
 
 /** CRD metrics: every answered hook call by hook and status, and whether it took under 5 s. */
 function hookTimer(metrics: Metrics | undefined) {
   return (req: Call, res: Response, next: NextFunction) => {
     const started = Date.now();
+    req.started = started;
     res.on('finish', () =>
       metrics?.hookResponses.inc({
         hook: req.service?.definition.hook ?? 'unknown',
@@ -44,9 +50,9 @@ function hookTimer(metrics: Metrics | undefined) {
 export function cdsRouter(deps: CdsRouterDeps): express.Router {
   const { config, registry } = deps;
   const router = express.Router();
-  const authenticator = authenticatorFor(config.auth);
+  const authenticator = authenticatorFor(config.auth, deps.replay);
   const gate = new ConcurrencyGate(config.limits.maxConcurrent, config.limits.maxQueue);
-  const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
+  const rateLimiter = new RateLimiter(config.limits.ratePerMinute, Date.now, deps.rates);
   const json = jsonBody(config.bodyLimitBytes);
 
   const knownService = (req: Call, _res: Response, next: NextFunction) => {
@@ -67,8 +73,8 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
         );
       // Per authenticated client (its own limit, else the default); without authentication there
       // is no client identity, and the default applies per remote address.
-      if (req.client) rateLimiter.take(`client:${req.client.iss}`, req.client.ratePerMinute);
-      else rateLimiter.take(`ip:${req.ip ?? 'unknown'}`);
+      if (req.client) await rateLimiter.hit(`client:${req.client.iss}`, req.client.ratePerMinute);
+      else await rateLimiter.hit(`ip:${req.ip ?? 'unknown'}`);
       next();
     } catch (e) {
       next(e);
@@ -82,8 +88,9 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
     const ctx = { baseUrl: baseUrlOf(req), ...(req.client ? { client: req.client } : {}) };
     const service = req.service as CdsService;
     const response = await gate.run(() => service.handle(req.body, ctx));
+    // The answer goes out once its decisions are committed (a failure is counted and logged).
+    await recordDecisions(deps, service, req, response);
     res.json(response);
-    recordDecisions(deps, service.definition.id, req.body, response);
   });
   router.post('/:id/feedback', knownService, authenticate, ...json, async (req: Call, res) => {
     const items = parseFeedback(req.body);
@@ -100,41 +107,63 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
   return router;
 }
 
+/** A patient id as the decision record keeps it (PATIENT_REFERENCES): reference, keyed hash or nothing. */
+function patientAs(config: Readonly<Config>, patientId: string): string | undefined {
+  const { mode, hashKey } = config.patientReferences;
+  if (mode === 'reference') return `Patient/${patientId}`;
+  if (mode === 'hash' && hashKey)
+    return `hmac-sha256:${createHmac('sha256', hashKey).update(patientId).digest('hex')}`;
+  return undefined;
+}
+
 /**
- * Records the decision behind each card of an answered hook call, without holding the answer:
- * a failure is logged (ids and counts only), never sent to the clinician.
+ * Records the decision behind each card of an answered hook call, with who called, how long it
+ * took and where the data came from; resolves once the store has committed them. A failure is
+ * counted and logged (ids and counts only) and the answer still goes out.
  */
-function recordDecisions(
+async function recordDecisions(
   deps: CdsRouterDeps,
-  service: string,
-  body: { hookInstance?: unknown },
+  service: CdsService,
+  req: Call,
   response: CdsResponse,
-): void {
+): Promise<void> {
+  const body = req.body as { hookInstance?: unknown };
   const hookInstance = typeof body.hookInstance === 'string' ? body.hookInstance : '';
   const decidedAt = deps.now().toISOString();
-  const decisions: Decision[] = cardDecisions(response.cards).map((d) => ({
-    card: d.card,
-    service,
-    policy: d.policy,
-    outcome: d.outcome,
+  const latencyMs = Date.now() - (req.started ?? Date.now());
+  const common = {
+    service: service.definition.id,
+    hook: service.definition.hook,
     hookInstance,
     decidedAt,
-    overrideReasons: d.overrideReasons,
-  }));
+    latencyMs,
+    ...(req.client ? { client: req.client.iss } : {}),
+  };
+  const facts = decisionFacts(response);
+  const decisions: Decision[] =
+    facts.length > 0
+      ? facts.map(({ card, patientId, criteria, ...f }) => {
+          const patient = patientAs(deps.config, patientId);
+          // The patient is kept only as configured, in the evidence too.
+          const own = `Patient/${patientId}`;
+          const cited = criteria.map((c) => ({
+            ...c,
+            evidence: c.evidence.map((e) => (e === own ? (patient ?? 'Patient') : e)),
+          }));
+          return { card, ...common, ...f, criteria: cited, ...(patient ? { patient } : {}) };
+        })
+      : cardDecisions(response.cards).map((d) => ({ ...common, ...d }));
   if (decisions.length === 0) return;
-  const failed = (e: unknown) => {
+  try {
+    await deps.decisions.record(decisions);
+  } catch (e) {
     deps.metrics?.bookkeepingFailures.inc({ what: 'decision-record' });
     deps.log.error('decision-log-failed', {
-      service,
+      service: service.definition.id,
       hookInstance,
       cards: decisions.length,
       error: (e as Error)?.message ?? String(e),
     });
-  };
-  try {
-    deps.decisions.record(decisions).catch(failed);
-  } catch (e) {
-    failed(e);
   }
 }
 

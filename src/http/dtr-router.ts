@@ -5,7 +5,7 @@ import { questionnairePackage } from '../dtr/package';
 import type { Config } from '../platform/config';
 import { NotFoundError } from '../platform/errors';
 import type { Policy } from '../policy/load';
-import type { Clock } from '../ports';
+import type { Clock, ReplayCache } from '../ports';
 import type { CallContext } from '../services/types';
 import { authenticatorFor } from './auth';
 import { baseUrlOf, jsonBody } from './middleware';
@@ -17,6 +17,7 @@ export interface DtrRouterDeps {
   populate: (body: unknown, ctx: CallContext) => Promise<Bundle>;
   config: Readonly<Config>;
   now: Clock;
+  replay?: ReplayCache;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -47,7 +48,7 @@ function matchesCanonical(r: { url?: string; version?: string }, req: Request): 
 export function dtrRouter(deps: DtrRouterDeps): express.Router {
   const { catalog, config } = deps;
   const router = express.Router();
-  const authenticator = authenticatorFor(config.auth);
+  const authenticator = authenticatorFor(config.auth, deps.replay);
   const json = jsonBody(config.bodyLimitBytes);
   const authenticate = async (req: Request, _res: Response, next: NextFunction) => {
     try {

@@ -1,4 +1,5 @@
 import { BusyError, TooManyRequestsError } from '../platform/errors';
+import type { RateStore } from '../ports';
 
 /**
  * At most `max` tasks run at once; up to `queue` more wait their turn; beyond that the caller gets
@@ -46,7 +47,19 @@ export class RateLimiter {
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number = Date.now,
+    /** Counts shared by replicas (a database); default this process's memory. */
+    private readonly store?: RateStore,
   ) {}
+
+  /** One request for `key`: counted in the shared store when there is one, else in memory. */
+  async hit(key: string, perMinute: number = this.perMinute): Promise<void> {
+    if (!this.store) return this.take(key, perMinute);
+    if (perMinute <= 0) return;
+    const t = this.now();
+    const start = t - (t % 60_000);
+    if ((await this.store.hit(key, start)) > perMinute)
+      throw new TooManyRequestsError((start + 60_000 - t) / 1000);
+  }
 
   take(key: string, perMinute: number = this.perMinute): void {
     if (perMinute <= 0) return;

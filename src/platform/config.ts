@@ -59,6 +59,20 @@ export interface Config {
    * any. Under CRD 2.2 a Coverage whose payor carries none of them is a 400.
    */
   payerIdentifiers: string[];
+  /**
+   * How decision records keep the patient (PATIENT_REFERENCES): `hash` (an HMAC-SHA256 keyed
+   * with PATIENT_HASH_KEY; the default when a key is set), `reference` (Patient/<id>) or `none`.
+   */
+  patientReferences: { mode: 'hash' | 'reference' | 'none'; hashKey?: string };
+  /**
+   * Where decisions, feedback, jtis and rate windows are kept (STATE_STORE): `database` (the
+   * default: a PostgreSQL server at DATABASE_URL, else embedded PGlite in stateDir) or `files`
+   * (FEEDBACK_LOG and DECISION_LOG JSON lines, jtis and rates in memory: one replica only).
+   */
+  stateStore: 'database' | 'files';
+  databaseUrl?: string;
+  /** PGlite's directory (STATE_DIR, default data/pglite); `memory` keeps it in memory. */
+  stateDir: string;
   limits: {
     maxDraftOrders: number;
     maxPrefetchResources: number;
@@ -227,6 +241,25 @@ function logFiles(env: NodeJS.ProcessEnv): Pick<Config, 'feedbackLog' | 'decisio
   };
 }
 
+/** Where state is kept: STATE_STORE, DATABASE_URL, STATE_DIR; and how patients are recorded. */
+function stateStore(
+  env: NodeJS.ProcessEnv,
+): Pick<Config, 'stateStore' | 'databaseUrl' | 'stateDir' | 'patientReferences'> {
+  const mode = (env.STATE_STORE ?? 'database').trim().toLowerCase();
+  if (mode !== 'database' && mode !== 'files')
+    throw new ConfigError('STATE_STORE', `must be database or files, got "${mode}"`);
+  const url = env.DATABASE_URL?.trim();
+  if (url && !/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// (or postgresql://) URL');
+  const stateDir = env.STATE_DIR?.trim() || path.join(REPO_ROOT, 'data', 'pglite');
+  return {
+    stateStore: mode,
+    ...(url ? { databaseUrl: url } : {}),
+    stateDir: stateDir === 'memory' ? 'memory' : path.resolve(stateDir),
+    patientReferences: patientReferences(env),
+  };
+}
+
 function readLogLevel(env: NodeJS.ProcessEnv): LogLevel {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel))
@@ -250,6 +283,20 @@ function payerIdentifiers(env: NodeJS.ProcessEnv): string[] {
       );
     return id;
   });
+}
+
+/** How decision records keep the patient: PATIENT_REFERENCES and PATIENT_HASH_KEY. */
+function patientReferences(env: NodeJS.ProcessEnv): Config['patientReferences'] {
+  const hashKey = env.PATIENT_HASH_KEY?.trim() || undefined;
+  const raw = (env.PATIENT_REFERENCES ?? (hashKey ? 'hash' : 'none')).trim().toLowerCase();
+  if (raw !== 'hash' && raw !== 'reference' && raw !== 'none')
+    throw new ConfigError('PATIENT_REFERENCES', `must be hash, reference or none, got "${raw}"`);
+  if (raw === 'hash' && (!hashKey || hashKey.length < 16))
+    throw new ConfigError(
+      'PATIENT_HASH_KEY',
+      'PATIENT_REFERENCES=hash needs a key of 16 characters or more',
+    );
+  return { mode: raw, ...(hashKey ? { hashKey } : {}) };
 }
 
 /** The payer's switches (off unless set) and the payers this endpoint handles. */
@@ -292,6 +339,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     serviceFile: path.join(cardsDir, 'service.json'),
     ...logFiles(env),
+    ...stateStore(env),
     auth: {
       enabled: authEnabled,
       clients,

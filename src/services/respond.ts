@@ -11,6 +11,7 @@ import {
 import type { Policy } from '../policy/load';
 import type { PolicyResult } from '../policy/result';
 import { defaultWording, type Wording } from '../render/wording';
+import { recordFacts } from './decision-facts';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
 /** One policy's decision on an order (no result: its evaluation failed). */
@@ -131,7 +132,7 @@ export function respond(
     outcomes,
     ignored: config.ignored,
   });
-  return { cards: shown, systemActions };
+  return recordFacts({ cards: shown, systemActions }, run, cards);
 }
 
 /** One log line per request (no patient data), and what was dropped or ignored on the way. */

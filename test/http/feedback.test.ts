@@ -67,7 +67,10 @@ describe('decisions recorded for returned cards', () => {
     });
     const text = fs.readFileSync(decisionFile, 'utf8');
     expect(text).not.toContain(req.context.patientId);
-    expect(text).not.toMatch(/patient|name|userComment/i);
+    // PATIENT_REFERENCES none (the default without a key): no patient field, and the patient
+    // cited as evidence only by type.
+    expect(text).not.toMatch(/"patient":|"name"|userComment/i);
+    expect(text).toContain('"evidence":["Patient"]');
   });
 });
 
@@ -265,5 +268,15 @@ describe('a failing decision log', () => {
       expect.objectContaining({ card: 'c-1', policy: null, reasonOffered: null }),
     ]);
     expect(logs.some((l) => JSON.parse(l).event === 'decision-lookup-failed')).toBe(true);
+  });
+
+  it('keeps the patient as a keyed hash when PATIENT_REFERENCES=hash, in the evidence too', async () => {
+    const hashed = testApp({ patientReferences: { mode: 'hash', hashKey: 'k'.repeat(24) } });
+    const { card, request: req } = await sign(hashed.app, hashed.url, ELREXFIO);
+    await recorded(hashed.decisionFile, card.uuid);
+    const line = JSON.parse(fs.readFileSync(hashed.decisionFile, 'utf8').trim().split('\n')[0]!);
+    expect(line.patient).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(line.criteria.find((c: any) => c.id === 'I').evidence).toEqual([line.patient]);
+    expect(JSON.stringify(line)).not.toContain(req.context.patientId);
   });
 });

@@ -18,7 +18,12 @@ function start(
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [TSX, entry], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // Each process its own embedded database (PGlite is one process's).
+    env: {
+      ...process.env,
+      STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pa-state-')),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -48,6 +53,7 @@ describe('npm start', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       FEEDBACK_LOG: feedback,
+      STATE_DIR: path.join(path.dirname(feedback), 'pglite'),
     });
     try {
       const discovery = (await (await fetch(`${url}/cds-services`)).json()) as any;
@@ -200,6 +206,7 @@ async function npmStart(tag: string): Promise<{ npm: ChildProcess; output: () =>
     PORT: '0',
     HOST: '127.0.0.1',
     FEEDBACK_LOG: feedback,
+    STATE_DIR: path.join(path.dirname(feedback), 'pglite'),
     EVALUATION_WORKERS: '1',
     PA_TEST_TAG: tag,
   };

@@ -114,6 +114,8 @@ async function startService(outDir: string, now: Date) {
         PORT: String(port),
         FEEDBACK_LOG: path.join(outDir, 'feedback.jsonl'),
         DECISION_LOG: path.join(outDir, 'decisions.jsonl'),
+        // Decisions are recorded as `npm start` records them: in embedded PostgreSQL (PGlite).
+        STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pa-bench-pglite-')),
       },
       // The service's request logs (LOG_LEVEL info by default) are written, to nowhere.
       stdio: ['ignore', 'ignore', 'inherit'],

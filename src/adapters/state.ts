@@ -1,0 +1,60 @@
+import type { Config } from '../platform/config';
+import type { DecisionLog, FeedbackSink, RateStore, ReplayCache } from '../ports';
+import { FileDecisionLog } from './file/decision-log';
+import { FileFeedbackStore } from './file/feedback-store';
+import { openPglite, openPostgres, type SqlDb } from './sql/db';
+import { SqlDecisionLog } from './sql/decision-log';
+import { SqlFeedbackStore } from './sql/feedback-store';
+import { migrate } from './sql/migrations';
+import { SqlRateStore, SqlReplayCache } from './sql/security-state';
+
+/** Where the service keeps its state, chosen once in main. */
+export interface StateStore {
+  /** "postgres", "pglite" or "files". */
+  kind: string;
+  decisions: DecisionLog;
+  feedback: FeedbackSink;
+  /** Shared jti claims and rate windows (absent for files: this process's memory). */
+  replay?: ReplayCache;
+  rates?: RateStore;
+  /** The database, for reports (absent for files). */
+  db?: SqlDb;
+  close(): Promise<void>;
+}
+
+/** Opens the database the configuration names (DATABASE_URL, else PGlite in STATE_DIR). */
+export async function openDatabase(config: Readonly<Config>): Promise<SqlDb> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  return openPglite(config.stateDir === 'memory' ? undefined : config.stateDir);
+}
+
+/**
+ * The state store of the configuration: a database (migrated at startup) holding decisions,
+ * feedback, jtis and rate windows, shared by every replica on it; or the JSON-lines files.
+ */
+export async function openState(config: Readonly<Config>): Promise<StateStore> {
+  if (config.stateStore === 'files') {
+    const decisions = new FileDecisionLog(config.decisionLog);
+    return {
+      kind: 'files',
+      decisions,
+      feedback: new FileFeedbackStore(config.feedbackLog),
+      close: () => decisions.flush(),
+    };
+  }
+  const db = await openDatabase(config);
+  await migrate(db);
+  const decisions = new SqlDecisionLog(db);
+  return {
+    kind: db.kind,
+    decisions,
+    feedback: new SqlFeedbackStore(db),
+    replay: new SqlReplayCache(db),
+    rates: new SqlRateStore(db),
+    db,
+    close: async () => {
+      await decisions.flush();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openPglite, openPostgres, type SqlDb } from '../../../src/adapters/sql/db';
+import { SqlDecisionLog } from '../../../src/adapters/sql/decision-log';
+import { SqlFeedbackStore } from '../../../src/adapters/sql/feedback-store';
+import { migrate, MIGRATIONS } from '../../../src/adapters/sql/migrations';
+import { SqlRateStore, SqlReplayCache } from '../../../src/adapters/sql/security-state';
+import type { FeedbackRecord } from '../../../src/cds/types';
+import type { Decision } from '../../../src/ports';
+import { freshDatabase, startPostgres, type PostgresServer } from '../../postgres';
+
+/**
+ * The state stores on both databases the service runs on: embedded PostgreSQL (PGlite, file
+ * backed) and a real PostgreSQL server (Debian's, started for the tests on a loopback port).
+ */
+jest.setTimeout(60_000);
+
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const decision = (n: number, extra: Partial<Decision> = {}): Decision => ({
+  card: `card-${n}`,
+  service: 'prior-auth-criteria',
+  policy: 'CC-0248',
+  outcome: 'documentation-needed',
+  hookInstance: `hook-${n}`,
+  decidedAt: new Date(Date.UTC(2026, 11, 7, 12, 0, n)).toISOString(),
+  overrideReasons: ['r1', 'r2'],
+  ...extra,
+});
+
+const kinds: [string, () => Promise<SqlDb>][] = [
+  ['PGlite (file-backed)', () => openPglite(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-pglite-')))],
+  [
+    'a PostgreSQL server',
+    async () =>
+      openPostgres(await freshDatabase(server, `t${Date.now()}${Math.floor(Math.random() * 1e6)}`)),
+  ],
+];
+
+describe.each(kinds)('on %s', (_kind, open) => {
+  let db: SqlDb;
+  beforeAll(async () => {
+    db = await open();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('applies the migrations once, and again is a no-op', async () => {
+    expect(await migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await migrate(db)).toEqual([]);
+    const { rows } = await db.query<{ n: number }>(
+      'select count(*)::int as n from schema_migrations',
+    );
+    expect(rows[0]!.n).toBe(MIGRATIONS.length);
+  });
+
+  it('records decisions with every field, finds them by card, and a repeated card once', async () => {
+    const log = new SqlDecisionLog(db);
+    const full = decision(1, {
+      hook: 'order-sign',
+      client: 'https://ehr.example.org',
+      policyVersion: '2025-11-14',
+      criteria: [{ id: 'IV', status: 'unknown', evidence: ['Observation/o1'] }],
+      order: 'MedicationRequest/m1',
+      patient: 'hmac:ab12',
+      coverageAssertionId: 'a-1',
+      satisfiedPaId: 'PA-1',
+      latencyMs: 12,
+      dataSource: 'prefetch',
+    });
+    await log.record([full, decision(2)]);
+    await log.record([decision(2, { outcome: 'criteria-met' })]);
+    const found = await log.find(['card-1', 'card-2', 'card-x']);
+    expect(found.get('card-1')).toEqual(full);
+    expect(found.get('card-2')).toEqual(decision(2));
+    expect(found.has('card-x')).toBe(false);
+    expect(await log.trail({ coverageAssertionId: 'a-1' })).toEqual([full]);
+    expect(await log.trail({ order: 'MedicationRequest/m1' })).toEqual([full]);
+    expect(await log.trail({})).toEqual([]);
+  });
+
+  it('commits concurrent records together, each call resolving only once committed', async () => {
+    const log = new SqlDecisionLog(db);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => log.record([decision(100 + i)])));
+    const { rows } = await db.query<{ n: number }>(
+      "select count(*)::int as n from decisions where card_uuid like 'card-1__'",
+    );
+    expect(rows[0]!.n).toBe(50);
+  });
+
+  it('keeps feedback joined to its decision, once per item even when sent twice', async () => {
+    const store = new SqlFeedbackStore(db);
+    const item: FeedbackRecord = {
+      card: 'card-1',
+      outcome: 'overridden',
+      outcomeTimestamp: '2026-12-07T12:05:00Z',
+      overrideReason: { reason: { code: 'r1', system: 'x', display: 'R1' }, userComment: 'c' },
+      receivedAt: '2026-12-07T12:05:01Z',
+      service: 'prior-auth-criteria',
+      policy: 'CC-0248',
+      decisionOutcome: 'documentation-needed',
+      hookInstance: 'hook-1',
+      decidedAt: decision(1).decidedAt,
+      reasonOffered: true,
+    };
+    await store.append([item]);
+    await store.append([item]);
+    await store.append([
+      { ...item, outcome: 'accepted', outcomeTimestamp: '2026-12-07T12:06:00Z' },
+    ]);
+    const all = await store.readAll();
+    expect(all).toHaveLength(2);
+    expect(all[0]).toEqual(item);
+  });
+
+  it('claims a jti once, and forgets it after it expires', async () => {
+    const cache = new SqlReplayCache(db);
+    const future = Date.now() + 60_000;
+    expect(await cache.claim('iss|jti-1', future)).toBe(true);
+    expect(await cache.claim('iss|jti-1', future)).toBe(false);
+    expect(await new SqlReplayCache(db).claim('iss|jti-1', future)).toBe(false);
+    await cache.claim('iss|old', Date.now() - 1000);
+    await new SqlReplayCache(db).claim('iss|sweep', future);
+    const { rows } = await db.query("select key from replay_jti where key = 'iss|old'");
+    expect(rows).toEqual([]);
+  });
+
+  it('counts requests per key and window across store instances', async () => {
+    const a = new SqlRateStore(db);
+    const b = new SqlRateStore(db);
+    const w = Date.UTC(2026, 11, 7, 12, 0);
+    expect(await a.hit('client:x', w)).toBe(1);
+    expect(await b.hit('client:x', w)).toBe(2);
+    expect(await a.hit('client:y', w)).toBe(1);
+    expect(await a.hit('client:x', w + 60_000)).toBe(1);
+  });
+});
+
+it('PGlite keeps what it committed across a restart (file-backed)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-pglite-'));
+  const first = await openPglite(dir);
+  await migrate(first);
+  await new SqlDecisionLog(first).record([decision(7)]);
+  await first.close();
+  const again = await openPglite(dir);
+  expect(await migrate(again)).toEqual([]);
+  expect((await new SqlDecisionLog(again).find(['card-7'])).get('card-7')).toEqual(decision(7));
+  await again.close();
+});
