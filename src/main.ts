@@ -67,6 +67,7 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     decisions,
     ...(store.replay ? { replay: store.replay } : {}),
     ...(store.rates ? { rates: store.rates } : {}),
+    ...(store.reports ? { reports: store.reports } : {}),
     config,
     log,
     metrics,

@@ -60,5 +60,31 @@ export interface RateStore {
   hit(key: string, windowStart: number): Promise<number>;
 }
 
+/** One policy's figures over a period (the reports endpoint). */
+export interface PolicyReport {
+  policy: string;
+  decisions: number;
+  /** Decisions by outcome (criteria-met, criteria-not-met, documentation-needed, error). */
+  outcomes: Record<string, number>;
+  /** Share of decisions answered in under 5 s (CRD metrics), 0..1. */
+  under5s: number;
+  /** Cards with feedback, accepted and overridden (the latest feedback per card counts). */
+  withFeedback: number;
+  accepted: number;
+  overridden: number;
+  /** Override reason codes, most frequent first. */
+  overrideReasons: { code: string; count: number }[];
+}
+
+/** Reports over the decisions and feedback on record (a database). */
+export interface Reports {
+  byPolicy(from: Date, to: Date): Promise<PolicyReport[]>;
+  /** Every decision on an order or under a coverage-assertion-id, oldest first, with its feedback. */
+  trail(q: {
+    order?: string;
+    coverageAssertionId?: string;
+  }): Promise<(Decision & { feedback: FeedbackRecord[] })[]>;
+}
+
 /** The time, injectable so tests and evaluations are reproducible. */
 export type Clock = () => Date;

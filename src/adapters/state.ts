@@ -1,5 +1,6 @@
 import type { Config } from '../platform/config';
-import type { DecisionLog, FeedbackSink, RateStore, ReplayCache } from '../ports';
+import type { DecisionLog, FeedbackSink, RateStore, ReplayCache, Reports } from '../ports';
+import { SqlReports } from './sql/reports';
 import { FileDecisionLog } from './file/decision-log';
 import { FileFeedbackStore } from './file/feedback-store';
 import { openPglite, openPostgres, type SqlDb } from './sql/db';
@@ -17,8 +18,8 @@ export interface StateStore {
   /** Shared jti claims and rate windows (absent for files: this process's memory). */
   replay?: ReplayCache;
   rates?: RateStore;
-  /** The database, for reports (absent for files). */
-  db?: SqlDb;
+  /** Reports over decisions and feedback (absent for files: see npm run feedback-rates). */
+  reports?: Reports;
   close(): Promise<void>;
 }
 
@@ -51,7 +52,7 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
     feedback: new SqlFeedbackStore(db),
     replay: new SqlReplayCache(db),
     rates: new SqlRateStore(db),
-    db,
+    reports: new SqlReports(db, decisions),
     close: async () => {
       await decisions.flush();
       await db.close();

@@ -6,7 +6,8 @@ import type { Logger } from '../platform/log';
 import { Metrics } from '../platform/metrics';
 import type { Policy } from '../policy/load';
 import type { Wording } from '../render/wording';
-import type { Clock, DecisionLog, FeedbackSink, RateStore, ReplayCache } from '../ports';
+import type { Clock, DecisionLog, FeedbackSink, RateStore, ReplayCache, Reports } from '../ports';
+import { adminRouter } from './admin-router';
 import type { ServiceRegistry } from '../services/registry';
 import { cdsRouter } from './cds-router';
 import { dtrRouter, type DtrRouterDeps } from './dtr-router';
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Shared jti claims and rate windows (a database); default this process's memory. */
   replay?: ReplayCache;
   rates?: RateStore;
+  /** Reports over the decisions and feedback (a database; ADMIN_TOKEN turns them on). */
+  reports?: Reports;
   config: Readonly<Config>;
   log: Logger;
   now?: Clock;
@@ -78,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.rates ? { rates: deps.rates } : {}),
     }),
   );
+  app.use(adminRouter({ ...(deps.reports ? { reports: deps.reports } : {}), config, now }));
   if (deps.dtr)
     app.use(
       dtrRouter({ ...deps.dtr, config, now, ...(deps.replay ? { replay: deps.replay } : {}) }),

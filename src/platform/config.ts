@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError, stateStore } from './config-state';
 import { DEFAULT_CONTENT, REPO_ROOT, type ContentPaths } from './paths';
+
+export { ConfigError } from './config-state';
 import { fieldsOf, parseShape, whole } from './shape';
 
 /** A CDS client (an EHR) trusted to call the service. */
@@ -70,6 +73,8 @@ export interface Config {
    * (FEEDBACK_LOG and DECISION_LOG JSON lines, jtis and rates in memory: one replica only).
    */
   stateStore: 'database' | 'files';
+  /** The bearer token of the reports endpoints (ADMIN_TOKEN; a Secret); unset: reports are off. */
+  adminToken?: string;
   databaseUrl?: string;
   /** PGlite's directory (STATE_DIR, default data/pglite); `memory` keeps it in memory. */
   stateDir: string;
@@ -92,14 +97,6 @@ export interface Config {
   requestTimeoutMs: number;
   /** Worker threads that evaluate policies; 0 = on the main thread. */
   evaluationWorkers: number;
-}
-
-/** A setting that cannot be used; the message names the variable. */
-export class ConfigError extends Error {
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
 }
 
 function integer(
@@ -241,25 +238,6 @@ function logFiles(env: NodeJS.ProcessEnv): Pick<Config, 'feedbackLog' | 'decisio
   };
 }
 
-/** Where state is kept: STATE_STORE, DATABASE_URL, STATE_DIR; and how patients are recorded. */
-function stateStore(
-  env: NodeJS.ProcessEnv,
-): Pick<Config, 'stateStore' | 'databaseUrl' | 'stateDir' | 'patientReferences'> {
-  const mode = (env.STATE_STORE ?? 'database').trim().toLowerCase();
-  if (mode !== 'database' && mode !== 'files')
-    throw new ConfigError('STATE_STORE', `must be database or files, got "${mode}"`);
-  const url = env.DATABASE_URL?.trim();
-  if (url && !/^postgres(ql)?:\/\//.test(url))
-    throw new ConfigError('DATABASE_URL', 'must be a postgres:// (or postgresql://) URL');
-  const stateDir = env.STATE_DIR?.trim() || path.join(REPO_ROOT, 'data', 'pglite');
-  return {
-    stateStore: mode,
-    ...(url ? { databaseUrl: url } : {}),
-    stateDir: stateDir === 'memory' ? 'memory' : path.resolve(stateDir),
-    patientReferences: patientReferences(env),
-  };
-}
-
 function readLogLevel(env: NodeJS.ProcessEnv): LogLevel {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel))
@@ -283,20 +261,6 @@ function payerIdentifiers(env: NodeJS.ProcessEnv): string[] {
       );
     return id;
   });
-}
-
-/** How decision records keep the patient: PATIENT_REFERENCES and PATIENT_HASH_KEY. */
-function patientReferences(env: NodeJS.ProcessEnv): Config['patientReferences'] {
-  const hashKey = env.PATIENT_HASH_KEY?.trim() || undefined;
-  const raw = (env.PATIENT_REFERENCES ?? (hashKey ? 'hash' : 'none')).trim().toLowerCase();
-  if (raw !== 'hash' && raw !== 'reference' && raw !== 'none')
-    throw new ConfigError('PATIENT_REFERENCES', `must be hash, reference or none, got "${raw}"`);
-  if (raw === 'hash' && (!hashKey || hashKey.length < 16))
-    throw new ConfigError(
-      'PATIENT_HASH_KEY',
-      'PATIENT_REFERENCES=hash needs a key of 16 characters or more',
-    );
-  return { mode: raw, ...(hashKey ? { hashKey } : {}) };
 }
 
 /** The payer's switches (off unless set) and the payers this endpoint handles. */

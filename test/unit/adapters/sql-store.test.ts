@@ -5,6 +5,7 @@ import { openPglite, openPostgres, type SqlDb } from '../../../src/adapters/sql/
 import { SqlDecisionLog } from '../../../src/adapters/sql/decision-log';
 import { SqlFeedbackStore } from '../../../src/adapters/sql/feedback-store';
 import { migrate, MIGRATIONS } from '../../../src/adapters/sql/migrations';
+import { SqlReports } from '../../../src/adapters/sql/reports';
 import { SqlRateStore, SqlReplayCache } from '../../../src/adapters/sql/security-state';
 import type { FeedbackRecord } from '../../../src/cds/types';
 import type { Decision } from '../../../src/ports';
@@ -131,6 +132,88 @@ describe.each(kinds)('on %s', (_kind, open) => {
     await new SqlReplayCache(db).claim('iss|sweep', future);
     const { rows } = await db.query("select key from replay_jti where key = 'iss|old'");
     expect(rows).toEqual([]);
+  });
+
+  it('reports per policy and period, and the trail of an order with its feedback', async () => {
+    const log = new SqlDecisionLog(db);
+    const at = (min: number) => new Date(Date.UTC(2026, 10, 2, 9, min)).toISOString();
+    await log.record([
+      decision(201, {
+        policy: 'CC-0126',
+        outcome: 'criteria-met',
+        decidedAt: at(1),
+        latencyMs: 40,
+        order: 'MedicationRequest/r1',
+        coverageAssertionId: 'ca-9',
+      }),
+      decision(202, {
+        policy: 'CC-0126',
+        outcome: 'documentation-needed',
+        decidedAt: at(2),
+        latencyMs: 6000,
+        order: 'MedicationRequest/r1',
+      }),
+      decision(203, {
+        policy: 'CC-0126',
+        outcome: 'criteria-not-met',
+        decidedAt: at(3),
+        latencyMs: 30,
+      }),
+    ]);
+    const feedback = new SqlFeedbackStore(db);
+    const base = {
+      receivedAt: at(5),
+      service: 'prior-auth-criteria',
+      policy: 'CC-0126',
+      decisionOutcome: null,
+      hookInstance: null,
+      decidedAt: null,
+      reasonOffered: true,
+    };
+    await feedback.append([
+      {
+        ...base,
+        card: 'card-202',
+        outcome: 'overridden',
+        outcomeTimestamp: at(4),
+        overrideReason: { reason: { code: 'documented-elsewhere' } },
+      },
+      {
+        ...base,
+        card: 'card-203',
+        outcome: 'overridden',
+        outcomeTimestamp: at(4),
+        overrideReason: { reason: { code: 'urgent-clinical-need' } },
+      },
+      // Later feedback on the same card supersedes.
+      { ...base, card: 'card-203', outcome: 'accepted', outcomeTimestamp: at(6) },
+    ]);
+    const reports = new SqlReports(db, log);
+    const [row] = await reports.byPolicy(
+      new Date(Date.UTC(2026, 10, 2)),
+      new Date(Date.UTC(2026, 10, 3)),
+    );
+    expect(row).toEqual({
+      policy: 'CC-0126',
+      decisions: 3,
+      outcomes: { 'criteria-met': 1, 'criteria-not-met': 1, 'documentation-needed': 1, error: 0 },
+      under5s: 2 / 3,
+      withFeedback: 2,
+      accepted: 1,
+      overridden: 1,
+      overrideReasons: [{ code: 'documented-elsewhere', count: 1 }],
+    });
+    expect(
+      await reports.byPolicy(new Date(Date.UTC(2026, 10, 3)), new Date(Date.UTC(2026, 10, 4))),
+    ).toEqual([]);
+    const trail = await reports.trail({ order: 'MedicationRequest/r1' });
+    expect(trail.map((d) => [d.card, d.feedback.map((f) => f.outcome)])).toEqual([
+      ['card-201', []],
+      ['card-202', ['overridden']],
+    ]);
+    expect((await reports.trail({ coverageAssertionId: 'ca-9' })).map((d) => d.card)).toEqual([
+      'card-201',
+    ]);
   });
 
   it('counts requests per key and window across store instances', async () => {
