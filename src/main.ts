@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openState } from './adapters/state';
+import { migrate } from './adapters/sql/migrations';
+import { openDatabase, openState } from './adapters/state';
 import { EvaluationPool } from './engine/pool/pool';
 import { createApp, type AppDeps } from './http/app';
 import { populateForms } from './services/dtr';
@@ -171,4 +172,20 @@ export function runMain(start: () => Promise<unknown>): void {
   });
 }
 
-if (require.main === module) runMain(() => startService());
+/**
+ * `node dist/main.js migrate`: applies the database migrations and exits (the deployment's
+ * migration Job; the service also applies them at startup).
+ */
+export async function migrateOnly(): Promise<void> {
+  const config = readConfig();
+  const db = await openDatabase(config);
+  try {
+    const applied = await migrate(db);
+    console.log(JSON.stringify({ database: db.kind, applied }));
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module)
+  runMain(() => (process.argv[2] === 'migrate' ? migrateOnly() : startService()));

@@ -154,7 +154,13 @@ describe('a busy port', () => {
     // As `npm start` runs it.
     const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', EVALUATION_WORKERS: '1' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        EVALUATION_WORKERS: '1',
+        STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pa-state-')),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 /**
  * The one SQL surface the state adapters use, met by both PostgreSQL clients: PGlite (embedded,
  * file-backed; the default for `npm start`) and node-postgres (a server at DATABASE_URL). Same
@@ -16,6 +17,8 @@ export interface SqlDb {
 /** An embedded PostgreSQL (PGlite) in `dir` (created when missing), or in memory without one. */
 export async function openPglite(dir?: string): Promise<SqlDb> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // A fresh checkout has no data/ folder yet.
+  if (dir) fs.mkdirSync(dir, { recursive: true });
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
   return {
     kind: 'pglite',
