@@ -151,21 +151,23 @@ export function unmatchedRequests(options: { loopback?: boolean } = {}): string[
   return unmatched;
 }
 
+/** An active Coverage of Patient/<patientId> with the plan named (for CRD annotations and DTR). */
+export function coverageResource(patientId = 'pt-1') {
+  return {
+    resourceType: 'Coverage',
+    id: 'cov-1',
+    status: 'active',
+    beneficiary: { reference: `Patient/${patientId}` },
+    payor: [{ display: 'Example Health Plan' }],
+  };
+}
+
 /** A prefetch searchset holding one active Coverage of Patient/<patientId> (for CRD annotations). */
 export function coveragePrefetch(patientId = 'pt-1') {
   return {
     resourceType: 'Bundle',
     type: 'searchset',
-    entry: [
-      {
-        resource: {
-          resourceType: 'Coverage',
-          id: 'cov-1',
-          status: 'active',
-          beneficiary: { reference: `Patient/${patientId}` },
-        },
-      },
-    ],
+    entry: [{ resource: coverageResource(patientId) }],
   };
 }
 

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { coverageResource } from '../support';
 import { clone, content, example, NOW, scenario, testApp } from './helpers';
 
 /**
@@ -9,13 +10,7 @@ import { clone, content, example, NOW, scenario, testApp } from './helpers';
  */
 const { app } = testApp();
 const OP = '/fhir/Questionnaire/$questionnaire-package';
-const coverage = {
-  resourceType: 'Coverage',
-  id: 'cov-1',
-  status: 'active',
-  beneficiary: { reference: 'Patient/pt-1' },
-  payor: [{ display: 'Example Health Plan' }],
-};
+const coverage = coverageResource();
 const order = () =>
   clone(scenario(example('myelomaStaleEcog')).request.context.draftOrders.entry![0]!.resource);
 const params = (...parameter: unknown[]) => ({ resourceType: 'Parameters', parameter });

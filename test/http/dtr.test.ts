@@ -20,6 +20,14 @@ type Item = { linkId: string; answer?: Answer[]; item?: Item[] };
 const answer = (linkId: string, value: Answer): Item => ({ linkId, answer: [value] });
 const group = (linkId: string, ...item: Item[]): Item => ({ linkId, item });
 
+/** CC-0126's ALL diagnosis group: its ICD-10-CM status, dated `offset` days from now. */
+const allDiagnosis = (code: string, offset: number): Item =>
+  group(
+    'I.diagnosis',
+    answer('I.status', { valueCoding: { system: ICD, code } }),
+    answer('I.status-date', { valueDate: day(offset) }),
+  );
+
 /** The answers that document each criterion in favour of approval (what the clinician enters). */
 const DOCUMENTS: Record<string, Record<string, () => Item[]>> = {
   'CC-0248': {
@@ -62,11 +70,7 @@ const DOCUMENTS: Record<string, Record<string, () => Item[]>> = {
     I: () => [
       group(
         'I',
-        group(
-          'I.diagnosis',
-          answer('I.status', { valueCoding: { system: ICD, code: 'C91.02' } }),
-          answer('I.status-date', { valueDate: day(-60) }),
-        ),
+        allDiagnosis('C91.02', -60),
         group(
           'I.cd19-result',
           answer('I.cd19', { valueString: 'Positive' }),
@@ -82,14 +86,7 @@ const DOCUMENTS: Record<string, Record<string, () => Item[]>> = {
       ),
     ],
     'II.C': () => [
-      group(
-        'I',
-        group(
-          'I.diagnosis',
-          answer('I.status', { valueCoding: { system: ICD, code: 'C91.01' } }),
-          answer('I.status-date', { valueDate: day(-30) }),
-        ),
-      ),
+      group('I', allDiagnosis('C91.01', -30)),
       group(
         'II.C',
         answer('II.C.percent', { valueDecimal: 0.5 }),
@@ -99,16 +96,7 @@ const DOCUMENTS: Record<string, Record<string, () => Item[]>> = {
   },
 };
 DOCUMENTS['CC-0126']!.III = DOCUMENTS['CC-0126']!.I!;
-DOCUMENTS['CC-0126']!['II.A'] = () => [
-  group(
-    'I',
-    group(
-      'I.diagnosis',
-      answer('I.status', { valueCoding: { system: ICD, code: 'C91.02' } }),
-      answer('I.status-date', { valueDate: day(-60) }),
-    ),
-  ),
-];
+DOCUMENTS['CC-0126']!['II.A'] = () => [group('I', allDiagnosis('C91.02', -60))];
 
 /** Items merged by linkId (two criteria may answer parts of one group). */
 function merge(items: Item[]): Item[] {
