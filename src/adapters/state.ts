@@ -15,7 +15,11 @@ export interface StateStore {
   kind: string;
   decisions: DecisionLog;
   feedback: FeedbackSink;
-  /** Shared jti claims and rate windows (absent for files: this process's memory). */
+  /**
+   * Shared jti claims and rate windows. Rate windows are in the database only on a server (shared
+   * by the replicas); PGlite is opened by one process, whose memory counts them as well without a
+   * commit per request. Absent for files: this process's memory.
+   */
   replay?: ReplayCache;
   rates?: RateStore;
   /** Reports over decisions and feedback (absent for files: see npm run feedback-rates). */
@@ -51,7 +55,7 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
     decisions,
     feedback: new SqlFeedbackStore(db),
     replay: new SqlReplayCache(db),
-    rates: new SqlRateStore(db),
+    ...(db.kind === 'postgres' ? { rates: new SqlRateStore(db) } : {}),
     reports: new SqlReports(db, decisions),
     close: async () => {
       await decisions.flush();

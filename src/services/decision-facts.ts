@@ -1,4 +1,5 @@
-import type { Card, CdsResponse, SystemAction } from '../cds/types';
+import type { MedicationRequest } from 'fhir/r4';
+import type { Card, CdsResponse } from '../cds/types';
 import type { OrderSignRun } from './types';
 
 /**
@@ -28,18 +29,22 @@ export function decisionFacts(response: CdsResponse): DecisionFacts[] {
   return FACTS.get(response) ?? [];
 }
 
-const CI = 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information';
-
-/** The assertion and satisfied-PA ids of an order's annotation (one id per order and coverage). */
-function idsOf(actions: SystemAction[], orderId: string | undefined) {
-  const action = orderId ? actions.find((a) => a.resource.id === orderId) : undefined;
-  const ext = action?.resource.extension?.find((e) => e.url === CI);
-  const value = (url: string) => ext?.extension?.find((e) => e.url === url)?.valueString;
-  return { assertion: value('coverage-assertion-id'), satisfied: action?.resource.extension };
+/** The ids of one (order, policy)'s coverage-information annotation. */
+export interface AnnotationIds {
+  assertion: string;
+  satisfied?: string;
 }
 
+/** Per annotated order, per policy id, the ids its annotation carries. */
+export type AnnotatedIds = Map<MedicationRequest, Map<string, AnnotationIds>>;
+
 /** Attaches to `response` the facts of each evaluation (its card is cards[i]). */
-export function recordFacts(response: CdsResponse, run: OrderSignRun, cards: Card[]): CdsResponse {
+export function recordFacts(
+  response: CdsResponse,
+  run: OrderSignRun,
+  cards: Card[],
+  annotated: AnnotatedIds,
+): CdsResponse {
   const dataSource = (run.data?.fetched.length ?? 0) > 0 ? 'fhir' : 'prefetch';
   const facts = run.evaluations.map((e, i): DecisionFacts => {
     const card = cards[i]!;
@@ -50,16 +55,7 @@ export function recordFacts(response: CdsResponse, run: OrderSignRun, cards: Car
           criteria: { id: string; status: string; evidence: string[] }[];
         }
       | undefined;
-    const { assertion, satisfied } = idsOf(response.systemActions, e.match.order.id);
-    // The satisfied-pa-id of this policy's repetition, when the payer's switch gave one.
-    const paId = (satisfied ?? [])
-      .filter((x) => x.url === CI)
-      .flatMap((x) => x.extension ?? [])
-      .find(
-        (x) =>
-          x.url === 'satisfied-pa-id' &&
-          x.valueString?.includes(`-${e.match.policy.definition.id}-`),
-      )?.valueString;
+    const ids = annotated.get(e.match.order)?.get(e.match.policy.definition.id);
     return {
       card: card.uuid,
       policy: e.match.policy.definition.id,
@@ -72,8 +68,8 @@ export function recordFacts(response: CdsResponse, run: OrderSignRun, cards: Car
       })),
       ...(e.match.order.id ? { order: `MedicationRequest/${e.match.order.id}` } : {}),
       patientId: run.request.context.patientId,
-      ...(assertion ? { coverageAssertionId: assertion } : {}),
-      ...(paId ? { satisfiedPaId: paId } : {}),
+      ...(ids ? { coverageAssertionId: ids.assertion } : {}),
+      ...(ids?.satisfied ? { satisfiedPaId: ids.satisfied } : {}),
       dataSource,
       overrideReasons: (card.overrideReasons ?? []).map((r) => r.code),
     };

@@ -11,7 +11,7 @@ import {
 import type { Policy } from '../policy/load';
 import type { PolicyResult } from '../policy/result';
 import { defaultWording, type Wording } from '../render/wording';
-import { recordFacts } from './decision-facts';
+import { recordFacts, type AnnotatedIds, type AnnotationIds } from './decision-facts';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
 /** One policy's decision on an order (no result: its evaluation failed). */
@@ -20,7 +20,10 @@ interface Decided {
   result?: PolicyResult;
 }
 
-/** The CRD system actions: each annotated order with one coverage-information per policy. */
+/**
+ * The CRD system actions: each annotated order with one coverage-information per policy. `ids`
+ * receives each (order, policy)'s assertion and satisfied-PA ids, for the decision record.
+ */
 function annotate(
   decided: Map<MedicationRequest, Decided[]>,
   coverage: Coverage,
@@ -28,6 +31,7 @@ function annotate(
   today: string,
   wording: Wording,
   options: (policy: Policy) => AnnotationOptions,
+  ids: AnnotatedIds,
   count?: (policy: string, ext: Extension) => void,
 ) {
   return [...decided].map(([order, results]) => {
@@ -52,6 +56,14 @@ function annotate(
         options(policy),
       );
       count?.(policy.definition.id, ext);
+      const value = (url: string) => ext.extension?.find((e) => e.url === url)?.valueString;
+      const satisfied = value('satisfied-pa-id');
+      const byPolicy = ids.get(order) ?? new Map<string, AnnotationIds>();
+      ids.set(order, byPolicy);
+      byPolicy.set(policy.definition.id, {
+        assertion: id,
+        ...(satisfied ? { satisfied } : {}),
+      });
       return ext;
     });
     return coverageAction(order, exts, wording);
@@ -122,8 +134,9 @@ export function respond(
   }
   const count = assertionCounter(deps, request.hook);
   const options = annotationOptions(deps, ctx, crdShape(request));
+  const ids: AnnotatedIds = new Map();
   const systemActions = coverage
-    ? annotate(decided, coverage, request.context.patientId, today, wording, options, count)
+    ? annotate(decided, coverage, request.context.patientId, today, wording, options, ids, count)
     : [];
   const shown = chosenCards(cards, config);
   logRun(deps, run, ctx, {
@@ -132,7 +145,7 @@ export function respond(
     outcomes,
     ignored: config.ignored,
   });
-  return recordFacts({ cards: shown, systemActions }, run, cards);
+  return recordFacts({ cards: shown, systemActions }, run, cards, ids);
 }
 
 /** One log line per request (no patient data), and what was dropped or ignored on the way. */

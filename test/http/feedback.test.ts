@@ -3,6 +3,10 @@ import request from 'supertest';
 import { FileDecisionLog } from '../../src/adapters/file/decision-log';
 import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
 import type { DecisionLog } from '../../src/ports';
+import { openPglite, type SqlDb } from '../../src/adapters/sql/db';
+import { SqlDecisionLog } from '../../src/adapters/sql/decision-log';
+import { migrate } from '../../src/adapters/sql/migrations';
+import { coveragePrefetch } from '../support';
 import { example, NOW, scenario, testApp } from './helpers';
 
 const ELREXFIO = example('myelomaMet');
@@ -71,6 +75,67 @@ describe('decisions recorded for returned cards', () => {
     // cited as evidence only by type.
     expect(text).not.toMatch(/"patient":|"name"|userComment/i);
     expect(text).toContain('"evidence":["Patient"]');
+  });
+});
+
+describe("the coverage ids on record are those of the order's own annotation", () => {
+  // The database store keeps every field of a decision (the files keep the feedback join's).
+  let db: SqlDb;
+  let log: SqlDecisionLog;
+  beforeAll(async () => {
+    db = await openPglite();
+    await migrate(db);
+    log = new SqlDecisionLog(db);
+  });
+  afterAll(() => db.close());
+  const CI = 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information';
+
+  it('records per card the assertion id and the satisfied-pa-id its order was annotated with', async () => {
+    // Two orders signed together (the second a copy with its own id): each decision carries
+    // its own order's ids.
+    const elrexfio: any = scenario(ELREXFIO).request;
+    const other = elrexfio.context.draftOrders.entry.map((e: any) => ({
+      ...e,
+      resource: { ...e.resource, id: 'second-order' },
+    }));
+    const body = {
+      ...elrexfio,
+      context: {
+        ...elrexfio.context,
+        draftOrders: {
+          ...elrexfio.context.draftOrders,
+          entry: [...elrexfio.context.draftOrders.entry, ...other],
+        },
+      },
+      prefetch: { ...elrexfio.prefetch, coverage: coveragePrefetch(elrexfio.context.patientId) },
+    };
+    const { app, url } = testApp({ realtimeDetermination: true }, { decisions: log });
+    const res = await request(app).post(url).send(body).expect(200);
+    const annotated = new Map<string, { assertion?: string; satisfied?: string }>();
+    for (const action of res.body.systemActions) {
+      const ext = action.resource.extension.find((e: any) => e.url === CI);
+      const value = (u: string) => ext.extension.find((e: any) => e.url === u)?.valueString;
+      annotated.set(`MedicationRequest/${action.resource.id}`, {
+        assertion: value('coverage-assertion-id'),
+        satisfied: value('satisfied-pa-id'),
+      });
+    }
+    expect(annotated.size).toBe(2);
+    expect(res.body.cards.length).toBe(2);
+    // The answer is sent once its decisions are committed.
+    const found = await log.find(res.body.cards.map((c: any) => c.uuid));
+    expect(found.size).toBe(2);
+    const orders = new Set<string>();
+    for (const d of found.values()) {
+      const ids = annotated.get(d.order as string);
+      expect(ids?.assertion).toBeDefined();
+      expect(d.coverageAssertionId).toBe(ids?.assertion);
+      // A met order carries a satisfied-pa-id (REALTIME_DETERMINATION on); any other none.
+      expect(d.satisfiedPaId).toBe(ids?.satisfied);
+      if (d.outcome === 'criteria-met') expect(d.satisfiedPaId).toMatch(/\S/);
+      orders.add(d.order as string);
+    }
+    expect(orders.size).toBe(2);
   });
 });
 

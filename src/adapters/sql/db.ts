@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Reply, Request } from './pglite-worker';
 /**
  * The one SQL surface the state adapters use, met by both PostgreSQL clients: PGlite (embedded,
  * file-backed; the default for `npm start`) and node-postgres (a server at DATABASE_URL). Same
@@ -14,27 +17,100 @@ export interface SqlDb {
   readonly kind: string;
 }
 
-/** An embedded PostgreSQL (PGlite) in `dir` (created when missing), or in memory without one. */
+/**
+ * An embedded PostgreSQL (PGlite) in `dir` (created when missing), or in memory without one. It
+ * runs in its own worker thread (`pglite-worker.ts`): PGlite executes synchronously on the thread
+ * that calls it, and on the main thread every commit would hold up request handling.
+ */
 export async function openPglite(dir?: string): Promise<SqlDb> {
-  const { PGlite } = await import('@electric-sql/pglite');
   // A fresh checkout has no data/ folder yet.
   if (dir) fs.mkdirSync(dir, { recursive: true });
-  const db = dir ? await PGlite.create(dir) : await PGlite.create();
+  const thread = new PgliteThread(dir);
+  await thread.ready;
+  const query = <T>(text: string, params?: unknown[], tx?: number) =>
+    thread
+      .call({ op: 'query', text, ...(params ? { params } : {}), ...(tx ? { tx } : {}) })
+      .then((r) => ({ rows: (r.rows ?? []) as T[] }));
   return {
     kind: 'pglite',
-    query: async <T>(text: string, params?: unknown[]) => ({
-      rows: (await db.query(text, params)).rows as T[],
-    }),
-    transaction: (work) =>
-      db.transaction((tx) =>
-        work({
-          query: async <T>(text: string, params?: unknown[]) => ({
-            rows: (await tx.query(text, params)).rows as T[],
-          }),
-        }),
-      ),
-    close: () => db.close(),
+    query: (text, params) => query(text, params),
+    transaction: async (work) => {
+      const { id: tx } = await thread.call({ op: 'begin' });
+      let out: Awaited<ReturnType<typeof work>>;
+      try {
+        out = await work({ query: (text, params) => query(text, params, tx) });
+      } catch (e) {
+        await thread.call({ op: 'end', tx: tx as number, commit: false }).catch(() => undefined);
+        throw e;
+      }
+      await thread.call({ op: 'end', tx: tx as number, commit: true });
+      return out;
+    },
+    close: () => thread.close(),
   };
+}
+
+type Message = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** The main thread's side of the PGlite thread: numbered calls, answered in any order. */
+class PgliteThread {
+  readonly ready: Promise<void>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: Reply) => void; reject: (e: Error) => void }
+  >();
+  private next = 1;
+  private failed?: Error;
+
+  constructor(dir?: string) {
+    const ts = __filename.endsWith('.ts');
+    this.worker = new Worker(
+      path.join(__dirname, ts ? 'pglite-worker-boot.js' : 'pglite-worker.js'),
+      { workerData: { dir } },
+    );
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: Reply) => {
+        if (m.ready) return resolve();
+        if (m.fatal) return reject(new Error(`cannot open the embedded database: ${m.fatal}`));
+        this.answer(m);
+      });
+      this.worker.on('error', (e) => this.fail(e, reject));
+      this.worker.on('exit', (code) =>
+        this.fail(new Error(`the embedded database thread exited (${code})`), reject),
+      );
+    });
+  }
+
+  call(message: Message): Promise<Reply> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.failed) await this.call({ op: 'close' });
+    await this.worker.terminate();
+  }
+
+  private answer(m: Reply): void {
+    const p = m.id === undefined ? undefined : this.pending.get(m.id);
+    if (!p || m.id === undefined) return;
+    this.pending.delete(m.id);
+    if (!m.error) return p.resolve(m);
+    p.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}));
+  }
+
+  /** The thread is gone: every call waiting and every later one fails. */
+  private fail(e: Error, reject: (e: Error) => void): void {
+    this.failed ??= e;
+    reject(e);
+    for (const p of this.pending.values()) p.reject(this.failed);
+    this.pending.clear();
+  }
 }
 
 /** A PostgreSQL server at `url`, through a small pool. */

@@ -63,6 +63,42 @@ describe.each(kinds)('on %s', (_kind, open) => {
     expect(rows[0]!.n).toBe(MIGRATIONS.length);
   });
 
+  it('commits a transaction whole, rolls it back whole on a throw, and reports SQL errors with their code', async () => {
+    await db.query('create table tx_probe (n int primary key)');
+    const out = await db.transaction(async (tx) => {
+      await tx.query('insert into tx_probe values (1)');
+      await tx.query('insert into tx_probe values (2)');
+      return 'done';
+    });
+    expect(out).toBe('done');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('insert into tx_probe values (3)');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    // A failing statement inside: nothing of the transaction stays, and the error keeps its code.
+    const failed = db.transaction(async (tx) => {
+      await tx.query('insert into tx_probe values (4)');
+      await tx.query('insert into tx_probe values (1)');
+    });
+    await expect(failed).rejects.toMatchObject({ code: '23505' });
+    // Queries outside a transaction wait for it, and see only what it committed.
+    const [, seen] = await Promise.all([
+      db.transaction(async (tx) => {
+        await tx.query('insert into tx_probe values (5)');
+        await new Promise((r) => setTimeout(r, 30));
+        await tx.query('insert into tx_probe values (6)');
+      }),
+      db.query<{ n: number }>('select n from tx_probe order by n'),
+    ]);
+    expect(seen.rows.map((r) => r.n)).toEqual(expect.arrayContaining([1, 2]));
+    expect(seen.rows.map((r) => r.n)).not.toContain(3);
+    expect(seen.rows.map((r) => r.n)).not.toContain(4);
+    const { rows } = await db.query<{ n: number }>('select n from tx_probe order by n');
+    expect(rows.map((r) => r.n)).toEqual([1, 2, 5, 6]);
+  });
+
   it('records decisions with every field, finds them by card, and a repeated card once', async () => {
     const log = new SqlDecisionLog(db);
     const full = decision(1, {
@@ -235,6 +271,14 @@ it('PGlite keeps what it committed across a restart (file-backed)', async () => 
   await first.close();
   const again = await openPglite(dir);
   expect(await migrate(again)).toEqual([]);
+  // Small shared buffers keep the embedded database's resident memory down.
+  expect((await again.query('show shared_buffers')).rows).toEqual([{ shared_buffers: '16MB' }]);
   expect((await new SqlDecisionLog(again).find(['card-7'])).get('card-7')).toEqual(decision(7));
   await again.close();
+});
+
+it('PGlite refuses calls, with a clear error, once its thread is gone', async () => {
+  const db = await openPglite();
+  await db.close();
+  await expect(db.query('select 1')).rejects.toThrow(/embedded database thread exited/);
 });
