@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrate } from './adapters/sql/migrations';
-import { openDatabase, openState } from './adapters/state';
+import { openDatabase, openState, type StateStore } from './adapters/state';
 import { EvaluationPool } from './engine/pool/pool';
 import { createApp, type AppDeps } from './http/app';
 import { populateForms } from './services/dtr';
 import { readConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/log';
 import { Metrics } from './platform/metrics';
+import type { Clock } from './ports';
 import { loadContent, type Content } from './services/content';
 import { orderSignDepsFrom } from './services/deps';
 import type { OrderSignDeps } from './services/order-sign';
@@ -21,6 +23,17 @@ export interface StartOptions {
   describe?: (port: number) => Record<string, unknown>;
 }
 
+const SYSTEM_CLOCK: Clock = () => new Date();
+
+/** The state store's optional ports (jtis, rate windows, reports), those it has. */
+function sharedState(store: StateStore): Pick<AppDeps, 'replay' | 'rates' | 'reports'> {
+  return {
+    ...(store.replay ? { replay: store.replay } : {}),
+    ...(store.rates ? { rates: store.rates } : {}),
+    ...(store.reports ? { reports: store.reports } : {}),
+  };
+}
+
 /** The order-sign dependencies, built once: evaluation in the pool once its workers are ready. */
 function orderSignDeps(
   config: Readonly<Config>,
@@ -31,7 +44,14 @@ function orderSignDeps(
 ): OrderSignDeps {
   const inProcess = content.engine.evaluator.evaluate;
   const evaluator = () => (pool?.isReady ? pool.evaluate : inProcess);
-  return orderSignDepsFrom(config, content, { log, metrics, evaluator });
+  // The clock and the id source of the running service: the system's.
+  return orderSignDepsFrom(config, content, {
+    log,
+    metrics,
+    evaluator,
+    now: SYSTEM_CLOCK,
+    newId: randomUUID,
+  });
 }
 
 /** The composition root: read config → load content → adapters → createApp → listen. */
@@ -66,14 +86,13 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     wording: content.wording,
     feedback,
     decisions,
-    ...(store.replay ? { replay: store.replay } : {}),
-    ...(store.rates ? { rates: store.rates } : {}),
-    ...(store.reports ? { reports: store.reports } : {}),
+    ...sharedState(store),
     config,
     log,
     metrics,
     state,
     routers,
+    now: SYSTEM_CLOCK,
     dtr: {
       catalog: content.dtr,
       policies: content.policies,

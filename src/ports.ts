@@ -88,3 +88,6 @@ export interface Reports {
 
 /** The time, injectable so tests and evaluations are reproducible. */
 export type Clock = () => Date;
+
+/** New unique ids (card uuids), injectable so tests can name what they will look up. */
+export type IdSource = () => string;

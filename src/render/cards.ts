@@ -11,6 +11,8 @@ import { fill, type Wording } from './wording';
 /** Where the service is reachable, for absolute links to its policy pages. */
 export interface RenderContext {
   baseUrl: string;
+  /** A new card uuid (the service's id source; default a random UUID). */
+  newId?: () => string;
 }
 
 const CRD_TOPIC = {
@@ -136,7 +138,7 @@ export function renderCard(
   const indicator = template?.indicator ?? FALLBACK_INDICATOR[result.outcome];
   const instructions = template?.type === 'instructions';
   return {
-    uuid: randomUUID(),
+    uuid: (ctx.newId ?? randomUUID)(),
     summary,
     detail,
     indicator,
@@ -169,7 +171,7 @@ export function renderErrorCard(
     document: escapeMarkdown(label),
   };
   return {
-    uuid: randomUUID(),
+    uuid: (ctx.newId ?? randomUUID)(),
     summary: cutSummary(fill(wording.errorCard.summary, { ...values, drugName: plain(drugName) })),
     detail: fill(wording.errorCard.detail, values),
     indicator: 'warning',

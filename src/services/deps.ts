@@ -2,7 +2,8 @@ import type { Evaluate } from '../engine/evaluator';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
-import type { Clock } from '../ports';
+import { randomUUID } from 'node:crypto';
+import type { Clock, IdSource } from '../ports';
 import type { Content } from './content';
 import { EvaluationCache } from './evaluation-cache';
 import type { OrderSignDeps } from './types';
@@ -13,6 +14,8 @@ export interface DepsOptions {
   /** Where programs run, asked per request (default: in process). */
   evaluator?: () => Evaluate;
   now?: Clock;
+  /** New card uuids (default: random UUIDs). */
+  newId?: IdSource;
   metrics?: Metrics;
 }
 
@@ -42,6 +45,7 @@ export function orderSignDepsFrom(
     log: options.log,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     now: options.now ?? (() => new Date()),
+    newId: options.newId ?? randomUUID,
     wording: content.wording,
     realtimeDetermination: config.realtimeDetermination,
     payerIdentifiers: config.payerIdentifiers,

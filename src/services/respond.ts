@@ -11,6 +11,7 @@ import {
 import type { Policy } from '../policy/load';
 import type { PolicyResult } from '../policy/result';
 import { defaultWording, type Wording } from '../render/wording';
+import type { IdSource } from '../ports';
 import { recordFacts, type AnnotatedIds, type AnnotationIds } from './decision-facts';
 import type { CallContext, OrderSignDeps, OrderSignRun } from './types';
 
@@ -94,12 +95,14 @@ function annotationOptions(
 export function respond(
   deps: Pick<OrderSignDeps, 'log' | 'metrics' | 'realtimeDetermination' | 'documentation'> & {
     wording?: Wording;
+    newId?: IdSource;
   },
   run: OrderSignRun,
   ctx: CallContext,
 ): CdsResponse {
   const { request, data } = run;
   const wording = deps.wording ?? defaultWording();
+  const render = { baseUrl: ctx.baseUrl, ...(deps.newId ? { newId: deps.newId } : {}) };
   const config = crdConfiguration(request);
   // order-select answers with cards only: the order is annotated when it is signed.
   const coverage =
@@ -125,11 +128,11 @@ export function respond(
         policy: id,
         error: error?.message,
       });
-      cards.push(renderErrorCard(match.policy, fields, ctx, wording));
+      cards.push(renderErrorCard(match.policy, fields, render, wording));
       decide(match.order, { policy: match.policy });
       continue;
     }
-    cards.push(renderCard(match.policy, result, fields, match.matchedBy, ctx, wording));
+    cards.push(renderCard(match.policy, result, fields, match.matchedBy, render, wording));
     decide(match.order, { policy: match.policy, result });
   }
   const count = assertionCounter(deps, request.hook);

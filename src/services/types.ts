@@ -9,7 +9,7 @@ import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
 import type { Policy } from '../policy/load';
 import type { PolicyMatch } from '../policy/select';
-import type { Clock } from '../ports';
+import type { Clock, IdSource } from '../ports';
 import type { Wording } from '../render/wording';
 import type { DtrCatalog } from '../dtr/catalog';
 import type { Evaluation } from './evaluate-matches';
@@ -27,6 +27,8 @@ export interface OrderSignDeps {
   log: Logger;
   metrics?: Metrics;
   now: Clock;
+  /** New card uuids. */
+  newId: IdSource;
   /** The card and CRD wording (content); default the shipped wording. */
   wording?: Wording;
   /** The payer's real-time determination switch (REALTIME_DETERMINATION). */

@@ -14,7 +14,7 @@ import { orderSignDepsFrom } from '../../src/services/deps';
 import type { OrderSignDeps } from '../../src/services/order-sign';
 import { ServiceRegistry } from '../../src/services/registry';
 import { orderServices } from '../../src/services/services';
-import type { Clock, DecisionLog } from '../../src/ports';
+import type { Clock, DecisionLog, IdSource } from '../../src/ports';
 import { content, NOW } from '../support';
 
 export { allScenarioFiles, clone, content, NOW, PATIENTS, scenario } from '../support';
@@ -64,6 +64,8 @@ export interface TestAppOptions {
   now?: Clock;
   /** The decision log; default a file one on decisionFile. */
   decisions?: DecisionLog;
+  /** The card id source; default random UUIDs. */
+  newId?: IdSource;
 }
 
 /** The app as main composes it, with temp feedback and decision files, captured logs and the fixed clock. */
@@ -79,7 +81,11 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
   const log = options.log ?? createLogger('debug', (l) => logs.push(l));
   const now = options.now ?? (() => NOW);
   const metrics = new Metrics();
-  const deps = { ...orderSignDeps(config, loaded, log, options.evaluate, now), metrics };
+  const deps = {
+    ...orderSignDeps(config, loaded, log, options.evaluate, now),
+    metrics,
+    ...(options.newId ? { newId: options.newId } : {}),
+  };
   const registry = new ServiceRegistry(orderServices(loaded, deps));
   const app = createApp({
     registry,
