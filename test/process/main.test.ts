@@ -9,14 +9,18 @@ import { readScenario } from '../../tools/scenarios';
 
 /** The real entry point (what `npm start` runs): it starts, serves discovery and answers order-sign. */
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+/**
+ * tsx as a require hook in the service's own process: its pid is the server's, so a signal sent
+ * to the child reaches the service itself (tsx's CLI would be a wrapper process around it).
+ */
+const TSX = ['--require', 'tsx/cjs'];
 
 /** Starts an entry: demo/main.ts is what `npm start` runs, src/main.ts the service alone (the image). */
 function start(
   env: Record<string, string>,
   entry = 'demo/main.ts',
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [TSX, entry], {
+  const child = spawn(process.execPath, [...TSX, entry], {
     cwd: ROOT,
     // Each process its own embedded database (PGlite is one process's).
     env: {

@@ -16,7 +16,11 @@ import { example, PATIENTS } from '../support';
 jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+/**
+ * tsx as a require hook in the service's own process: its pid is the server's, so a signal sent
+ * to the child reaches the service itself (tsx's CLI would be a wrapper process around it).
+ */
+const TSX = ['--require', 'tsx/cjs'];
 const ISS = 'https://ehr.example.org';
 /** Both replicas are reached through one public URL (the load balancer): the token's audience. */
 const PUBLIC = 'https://pa.example.org';
@@ -58,7 +62,7 @@ interface Replica {
 
 /** The service alone (src/main.ts, as the image runs it) on the database. */
 function replica(databaseUrl: string, env: Record<string, string> = {}): Promise<Replica> {
-  const child = spawn(process.execPath, [TSX, 'src/main.ts'], {
+  const child = spawn(process.execPath, [...TSX, 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -239,9 +243,14 @@ it('a replica killed with SIGKILL under load loses no answered decision', async 
   });
   while (answered.length < 100 && r.child.exitCode === null)
     await new Promise((res) => setTimeout(res, 5));
+  const killed = new Promise((res) => r.child.once('exit', (_code, signal) => res(signal)));
   r.child.kill('SIGKILL');
   await Promise.all(workers);
+  // The service itself died (not a wrapper around it): the requests in flight and after went
+  // unanswered.
+  expect(await killed).toBe('SIGKILL');
   expect(answered.length).toBeGreaterThanOrEqual(100);
+  expect(answered.length).toBeLessThan(200);
   const recorded = await rows<{ card_uuid: string }>(
     url,
     'select card_uuid from decisions where card_uuid = any($1)',

@@ -64,10 +64,11 @@ async function run(url: string, body: string, connections: number, duration: num
   };
 }
 
-function peakRssMb(pid: number): number {
+/** The process's peak resident memory (VmHWM), or its current one (VmRSS). */
+function peakRssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
     return Math.round(kb / 1024);
   } catch {
     return NaN;
@@ -274,6 +275,7 @@ async function main(): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-bench-pglite-'));
   const firstStart = await startService(outDir, now, stateDir);
   const firstStartPeakRssMb = peakRssMb(firstStart.child.pid as number);
+  const firstStartRssMb = peakRssMb(firstStart.child.pid as number, 'VmRSS');
   await stopped(firstStart.child);
   const { child, serviceUrl, readyMs, coldStartMs } = await startService(outDir, now, stateDir);
   const content = loadContent();
@@ -303,6 +305,7 @@ async function main(): Promise<void> {
         readyMs: firstStart.readyMs,
         coldStartMs: firstStart.coldStartMs,
         peakRssMb: firstStartPeakRssMb,
+        rssMb: firstStartRssMb,
       },
       targets: TARGETS,
       rows,

@@ -43,7 +43,7 @@ export function markdown(r: {
   coldStartMs: number;
   peakRssMb: number;
   /** The very first start, on an empty data directory (the embedded database is created). */
-  firstStart?: { readyMs: number; coldStartMs: number; peakRssMb: number };
+  firstStart?: { readyMs: number; coldStartMs: number; peakRssMb: number; rssMb: number };
   rows: Row[];
 }): string {
   const lines = [
@@ -53,7 +53,7 @@ export function markdown(r: {
     ...(r.firstStart
       ? [
           '',
-          `First start on an empty data directory (the embedded database is created, once): → ready **${r.firstStart.readyMs} ms**, → first answer **${r.firstStart.coldStartMs} ms**, peak RSS **${r.firstStart.peakRssMb} MB**. The figures above are of the next start, on that directory.`,
+          `First start on an empty data directory (the embedded database is created, once): → ready **${r.firstStart.readyMs} ms**, → first answer **${r.firstStart.coldStartMs} ms**, peak RSS **${r.firstStart.peakRssMb} MB**, RSS after its first answer **${r.firstStart.rssMb} MB**. The figures above are of the next start, on that directory.`,
         ]
       : []),
     '',

@@ -25,6 +25,13 @@ export interface SqlDb {
 export async function openPglite(dir?: string): Promise<SqlDb> {
   // A fresh checkout has no data/ folder yet.
   if (dir) fs.mkdirSync(dir, { recursive: true });
+  if (dir && !fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    // The first start creates the database (initdb) in a thread of its own: initdb leaves about
+    // 500 MB behind in the thread that ran it, and that memory goes with the thread.
+    const init = new PgliteThread(dir);
+    await init.ready;
+    await init.close();
+  }
   const thread = new PgliteThread(dir);
   await thread.ready;
   const query = <T>(text: string, params?: unknown[], tx?: number) =>

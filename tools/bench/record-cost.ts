@@ -1,0 +1,74 @@
+/**
+ * What recording a decision costs: `SqlDecisionLog.record` for one decision, sequentially (p50,
+ * p90, p99 of 600 calls), and 320 concurrent calls (group commit), per store.
+ *
+ *   npm run bench:record                         embedded PGlite in a temp directory
+ *   npm run bench:record -- postgres://…/db      and a PostgreSQL server (a database to write to)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openPglite, openPostgres, type SqlDb } from '../../src/adapters/sql/db';
+import { SqlDecisionLog } from '../../src/adapters/sql/decision-log';
+import { migrate } from '../../src/adapters/sql/migrations';
+import type { Decision } from '../../src/ports';
+
+const decision = (card: string): Decision => ({
+  card,
+  service: 'prior-auth-criteria',
+  policy: 'CC-0248',
+  policyVersion: '2025-11-14',
+  outcome: 'criteria-met',
+  hook: 'order-sign',
+  hookInstance: 'bench',
+  decidedAt: new Date().toISOString(),
+  overrideReasons: ['already-performed', 'patient-refused'],
+  criteria: ['I', 'II', 'III', 'IV'].map((id) => ({
+    id,
+    status: 'met',
+    evidence: [`Observation/${id}`],
+  })),
+  order: 'MedicationRequest/bench',
+  patient: 'hmac-sha256:0000',
+  coverageAssertionId: 'bench',
+  latencyMs: 9,
+  dataSource: 'prefetch',
+});
+
+const at = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
+
+async function measure(kind: string, db: SqlDb): Promise<void> {
+  await migrate(db);
+  const log = new SqlDecisionLog(db);
+  const run = `${Date.now()}`;
+  const times: number[] = [];
+  for (let i = 0; i < 600; i++) {
+    const start = performance.now();
+    await log.record([decision(`bench-${run}-${i}`)]);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 320 }, (_, i) => log.record([decision(`bench-${run}-c${i}`)])),
+  );
+  const each = (performance.now() - start) / 320;
+  const ms = (v: number) => `${v.toFixed(2)} ms`;
+  console.log(
+    `| ${kind} | ${ms(at(times, 0.5))} | ${ms(at(times, 0.9))} | ${ms(at(times, 0.99))} | ${each.toFixed(3)} ms per decision |`,
+  );
+  await db.close();
+}
+
+async function main(): Promise<void> {
+  console.log('| Store | p50 | p90 | p99 | 320 concurrent calls |\n|---|---|---|---|---|');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-record-cost-'));
+  await measure('PGlite, file-backed', await openPglite(dir));
+  const url = process.argv[2];
+  if (url) await measure('PostgreSQL server', await openPostgres(url));
+}
+
+main().catch((e: unknown) => {
+  console.error(`record-cost: ${(e as Error).message}`);
+  process.exit(1);
+});
