@@ -87,6 +87,7 @@ export async function startService(options: StartOptions = {}): Promise<http.Ser
     feedback,
     decisions,
     ...sharedState(store),
+    stateFailure: () => store.failure(),
     config,
     log,
     metrics,

@@ -24,6 +24,8 @@ export interface StateStore {
   rates?: RateStore;
   /** Reports over decisions and feedback (absent for files: see npm run feedback-rates). */
   reports?: Reports;
+  /** Why the store can no longer be used (its embedded database died); else undefined. */
+  failure(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
       kind: 'files',
       decisions,
       feedback: new FileFeedbackStore(config.feedbackLog),
+      failure: () => undefined,
       close: () => decisions.flush(),
     };
   }
@@ -57,6 +60,7 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
     replay: new SqlReplayCache(db),
     ...(db.kind === 'postgres' ? { rates: new SqlRateStore(db) } : {}),
     reports: new SqlReports(db, decisions),
+    failure: () => db.failure?.(),
     close: async () => {
       await decisions.flush();
       await db.close();

@@ -34,6 +34,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Set ready=false while shutting down: /ready then answers 503. */
   state?: { ready: boolean };
+  /** Why the state store can no longer be used, if it cannot (/health and /ready answer 503). */
+  stateFailure?: () => string | undefined;
   /** DTR: the forms, $questionnaire-package and pre-population (absent: not served). */
   dtr?: Omit<DtrRouterDeps, 'config' | 'now'>;
   /** Routers mounted before the service's own (e.g. the demo's try page and FHIR server). */
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
       metrics,
       state: deps.state ?? { ready: true },
       policyIds: deps.policies.map((p) => p.definition.id),
+      ...(deps.stateFailure ? { stateFailure: deps.stateFailure } : {}),
     }),
   );
   app.use(policyRouter(deps.policies, deps.wording));

@@ -1,4 +1,7 @@
+import express from 'express';
 import request from 'supertest';
+import { opsRouter } from '../../src/http/ops-router';
+import { Metrics } from '../../src/platform/metrics';
 import { coveragePrefetch } from '../support';
 import { escapeRegExp, example, kit, scenario, testApp } from './helpers';
 
@@ -11,6 +14,26 @@ describe('operations endpoints and headers', () => {
     await request(app).get('/health').expect(200, { status: 'ok' });
     const ready = await request(app).get('/ready').expect(200);
     expect(ready.body.policies).toEqual(kit().policies.map((p) => p.id));
+  });
+
+  it('/health and /ready answer 503 with the reason once the state store has failed', async () => {
+    const store: { failure?: string } = {};
+    const ops = express().use(
+      opsRouter({
+        metrics: new Metrics(),
+        state: { ready: true },
+        policyIds: ['CC-0248'],
+        stateFailure: () => store.failure,
+      }),
+    );
+    await request(ops).get('/health').expect(200, { status: 'ok' });
+    await request(ops).get('/ready').expect(200);
+    store.failure = 'the embedded database thread exited (1)';
+    await request(ops)
+      .get('/health')
+      .expect(503, { status: 'failing', reason: 'the embedded database thread exited (1)' });
+    const ready = await request(ops).get('/ready').expect(503);
+    expect(ready.body).toMatchObject({ status: 'not ready', reason: store.failure });
   });
 
   it('/metrics exposes request counts and latency by status, policy outcomes and FHIR latency', async () => {

@@ -15,6 +15,8 @@ export interface SqlDb {
   close(): Promise<void>;
   /** Which kind, for logs and /ready ("pglite" or "postgres"). */
   readonly kind: string;
+  /** Why the database can no longer be used (the embedded one's thread died); else undefined. */
+  failure?(): string | undefined;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function openPglite(dir?: string): Promise<SqlDb> {
       return out;
     },
     close: () => thread.close(),
+    failure: () => thread.failure(),
   };
 }
 
@@ -69,6 +72,7 @@ class PgliteThread {
   >();
   private next = 1;
   private failed?: Error;
+  private closing = false;
 
   constructor(dir?: string) {
     const ts = __filename.endsWith('.ts');
@@ -99,8 +103,14 @@ class PgliteThread {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.failed) await this.call({ op: 'close' });
     await this.worker.terminate();
+  }
+
+  /** The reason the thread is gone, unless it was closed. */
+  failure(): string | undefined {
+    return this.failed && !this.closing ? this.failed.message : undefined;
   }
 
   private answer(m: Reply): void {

@@ -279,6 +279,21 @@ it('PGlite keeps what it committed across a restart (file-backed)', async () => 
 
 it('PGlite refuses calls, with a clear error, once its thread is gone', async () => {
   const db = await openPglite();
+  expect(db.failure?.()).toBeUndefined();
   await db.close();
   await expect(db.query('select 1')).rejects.toThrow(/embedded database thread exited/);
+  // Closed on purpose: not a failure (/health stays 200 while the process stops).
+  expect(db.failure?.()).toBeUndefined();
+});
+
+it('PGlite that cannot open its directory says so at startup', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-pglite-')), 'a-file');
+  fs.writeFileSync(file, 'not a directory');
+  await expect(openPglite(path.join(file, 'data'))).rejects.toThrow(/ENOTDIR|not a directory/);
+});
+
+it('PGlite on a directory it cannot use (another PostgreSQL version) fails to open, clearly', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-pglite-'));
+  fs.writeFileSync(path.join(dir, 'PG_VERSION'), '99\n');
+  await expect(openPglite(dir)).rejects.toThrow(/^cannot open the embedded database: /);
 });
