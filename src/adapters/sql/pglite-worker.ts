@@ -5,7 +5,8 @@
  *
  * Messages in: { id, op: 'query', text, params, tx? } | { id, op: 'begin' } |
  * { id, op: 'end', tx, commit } | { id, op: 'close' }. Out: { ready } | { fatal } once, then
- * { id, rows? , tx?, error? } per message.
+ * { id, rows?, error? } per message; a 'begin' is answered once its transaction is open, and its
+ * id names the transaction.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
