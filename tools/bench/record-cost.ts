@@ -18,7 +18,7 @@ import type { Decision } from '../../src/ports';
 const decision = (card: string): Decision => ({
   card,
   service: 'prior-auth-criteria',
-  policy: 'CC-0248',
+  policy: 'a-policy',
   policyVersion: '2025-11-14',
   outcome: 'criteria-met',
   hook: 'order-sign',
