@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { cardDecisions, feedbackRecords, parseFeedback } from '../cds/feedback';
 import type { CdsResponse, FeedbackItem } from '../cds/types';
 import type { Config, TrustedClient } from '../platform/config';
-import { NotFoundError } from '../platform/errors';
+import { NotFoundError, UnrecordedError } from '../platform/errors';
 import type { Logger } from '../platform/log';
 import type { Metrics } from '../platform/metrics';
 import type { Clock, Decision, DecisionLog, FeedbackSink, RateStore, ReplayCache } from '../ports';
@@ -88,7 +88,8 @@ export function cdsRouter(deps: CdsRouterDeps): express.Router {
     const ctx = { baseUrl: baseUrlOf(req), ...(req.client ? { client: req.client } : {}) };
     const service = req.service as CdsService;
     const response = await gate.run(() => service.handle(req.body, ctx));
-    // The answer goes out once its decisions are committed (a failure is counted and logged).
+    // The answer goes out once its decisions are committed (a failure is counted and logged, and
+    // with DECISIONS_REQUIRED the answer is a 503 instead).
     await recordDecisions(deps, service, req, response);
     res.json(response);
   });
@@ -119,7 +120,8 @@ function patientAs(config: Readonly<Config>, patientId: string): string | undefi
 /**
  * Records the decision behind each card of an answered hook call, with who called, how long it
  * took and where the data came from; resolves once the store has committed them. A failure is
- * counted and logged (ids and counts only) and the answer still goes out.
+ * counted and logged (ids and counts only); then with DECISIONS_REQUIRED (the default) it throws
+ * (503: no record, no answer), else the answer still goes out.
  */
 async function recordDecisions(
   deps: CdsRouterDeps,
@@ -163,7 +165,9 @@ async function recordDecisions(
       hookInstance,
       cards: decisions.length,
       error: (e as Error)?.message ?? String(e),
+      answer: deps.config.decisionsRequired ? 'withheld (503)' : 'sent',
     });
+    if (deps.config.decisionsRequired) throw new UnrecordedError();
   }
 }
 

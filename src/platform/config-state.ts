@@ -9,7 +9,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** How decision records keep the patient: PATIENT_REFERENCES and PATIENT_HASH_KEY. */
 /** How decision records keep the patient (PATIENT_REFERENCES, PATIENT_HASH_KEY). */
 export interface PatientReferences {
   mode: 'hash' | 'reference' | 'none';

@@ -58,6 +58,12 @@ export interface Config {
    */
   realtimeDetermination: boolean;
   /**
+   * No record, no answer (DECISIONS_REQUIRED, on by default): a hook call whose decisions cannot
+   * be committed is answered 503, so every answer given is on record. Off: the answer goes out
+   * and the failure is counted and logged.
+   */
+  decisionsRequired: boolean;
+  /**
    * The payers this endpoint handles, as "system|value" identifiers (PAYER_IDENTIFIERS); empty:
    * any. Under CRD 2.2 a Coverage whose payor carries none of them is a 400.
    */
@@ -304,6 +310,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     serviceFile: path.join(cardsDir, 'service.json'),
     ...logFiles(env),
     ...stateStore(env),
+    decisionsRequired: onOff(env, 'DECISIONS_REQUIRED', true),
     auth: {
       enabled: authEnabled,
       clients,

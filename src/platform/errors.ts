@@ -108,6 +108,18 @@ export class TooManyRequestsError extends ServiceError {
   }
 }
 
+/** 503: the decisions behind an answer could not be committed, so the answer is withheld. */
+export class UnrecordedError extends ServiceError {
+  constructor() {
+    super(
+      503,
+      'unrecorded',
+      'the decision could not be recorded, so it is not given; retry shortly',
+    );
+    this.headers = { 'Retry-After': '1' };
+  }
+}
+
 /** 503: all evaluation slots and the bounded queue are taken. */
 export class BusyError extends ServiceError {
   constructor(retryAfterSeconds = 1) {

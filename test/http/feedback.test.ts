@@ -304,9 +304,37 @@ describe('a failing decision log', () => {
   });
 
   it.each(['reject', 'throw'] as const)(
-    'does not hold the cards (record: %s), logs the failure without patient data',
+    'withholds the answer by default (record: %s): 503, retry shortly, the failure logged without patient data',
     async (how) => {
       const { app, url, logs } = testApp({}, { decisions: failing(how) });
+      const s = scenario(ELREXFIO);
+      const res = await request(app).post(url).send(s.request).expect(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).toMatchObject({
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            code: 'transient',
+            diagnostics: expect.stringMatching(/could not be recorded, so it is not given/),
+          },
+        ],
+      });
+      // No card of the unrecorded decision leaks out.
+      expect(JSON.stringify(res.body)).not.toContain('prior-auth-criteria');
+      const failure = logs.map((l) => JSON.parse(l)).find((l) => l.event === 'decision-log-failed');
+      expect(failure).toMatchObject({
+        level: 'error',
+        hookInstance: s.request.hookInstance,
+        answer: 'withheld (503)',
+      });
+      expect(logs.join('\n')).not.toContain(s.request.context.patientId);
+    },
+  );
+
+  it.each(['reject', 'throw'] as const)(
+    'with DECISIONS_REQUIRED=off does not hold the cards (record: %s), logs the failure without patient data',
+    async (how) => {
+      const { app, url, logs } = testApp({ decisionsRequired: false }, { decisions: failing(how) });
       const { card, request: req } = await sign(app, url, ELREXFIO);
       expect(card.extension['prior-auth-criteria'].outcome).toBe('criteria-met');
       await new Promise((r) => setImmediate(r));
@@ -316,6 +344,7 @@ describe('a failing decision log', () => {
         hookInstance: req.hookInstance,
         cards: 1,
         error: how === 'throw' ? 'decision store down' : 'disk full',
+        answer: 'sent',
       });
       expect(logs.join('\n')).not.toContain(req.context.patientId);
     },

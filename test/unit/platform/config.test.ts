@@ -42,6 +42,15 @@ describe('readConfig', () => {
     expect(readConfig({}).payerIdentifiers).toEqual([]);
   });
 
+  it('withholds unrecorded answers unless DECISIONS_REQUIRED is off, and refuses another value', () => {
+    expect(readConfig({}).decisionsRequired).toBe(true);
+    expect(readConfig({ DECISIONS_REQUIRED: 'off' }).decisionsRequired).toBe(false);
+    expect(readConfig({ DECISIONS_REQUIRED: 'on' }).decisionsRequired).toBe(true);
+    expect(() => readConfig({ DECISIONS_REQUIRED: 'sometimes' })).toThrow(
+      /^DECISIONS_REQUIRED: must be on or off/,
+    );
+  });
+
   it('turns authentication on in production, and needs trusted clients then', () => {
     expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(
       /^CDS_CLIENTS_FILE: AUTH is on but no trusted CDS client/,
