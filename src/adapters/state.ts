@@ -51,7 +51,12 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
     };
   }
   const db = await openDatabase(config);
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
   const decisions = new SqlDecisionLog(db);
   return {
     kind: db.kind,

@@ -10,7 +10,11 @@ import type { Reply, Request } from './pglite-worker';
 export interface SqlDb {
   /** One statement with $1.. parameters. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
-  /** Statements in one transaction, on one connection. */
+  /**
+   * Statements in one transaction, on one connection. `work` must use only `tx`: on PGlite (one
+   * connection) a top-level query waits until the transaction ends, so one made inside `work`
+   * would wait forever.
+   */
   transaction<T>(work: (tx: Pick<SqlDb, 'query'>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** Which kind, for logs and /ready ("pglite" or "postgres"). */
@@ -31,11 +35,17 @@ export async function openPglite(dir?: string): Promise<SqlDb> {
     // The first start creates the database (initdb) in a thread of its own: initdb leaves about
     // 500 MB behind in the thread that ran it, and that memory goes with the thread.
     const init = new PgliteThread(dir);
-    await init.ready;
-    await init.close();
+    try {
+      await init.ready;
+    } finally {
+      await init.close();
+    }
   }
   const thread = new PgliteThread(dir);
-  await thread.ready;
+  await thread.ready.catch(async (e: unknown) => {
+    await thread.close();
+    throw e;
+  });
   const query = <T>(text: string, params?: unknown[], tx?: number) =>
     thread
       .call({ op: 'query', text, ...(params ? { params } : {}), ...(tx ? { tx } : {}) })
@@ -80,10 +90,22 @@ class PgliteThread {
       path.join(__dirname, ts ? 'pglite-worker-boot.js' : 'pglite-worker.js'),
       { workerData: { dir } },
     );
+    let opened = false;
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (m: Reply) => {
-        if (m.ready) return resolve();
-        if (m.fatal) return reject(new Error(`cannot open the embedded database: ${m.fatal}`));
+        if (m.ready) {
+          opened = true;
+          return resolve();
+        }
+        if (m.fatal !== undefined)
+          return this.fail(
+            new Error(
+              opened
+                ? `the embedded database failed: ${m.fatal}`
+                : `cannot open the embedded database: ${m.fatal}`,
+            ),
+            reject,
+          );
         this.answer(m);
       });
       this.worker.on('error', (e) => this.fail(e, reject));
@@ -102,10 +124,14 @@ class PgliteThread {
     });
   }
 
+  /** Closes the database (when the thread still answers) and ends the thread, in any case. */
   async close(): Promise<void> {
     this.closing = true;
-    if (!this.failed) await this.call({ op: 'close' });
-    await this.worker.terminate();
+    try {
+      if (!this.failed) await this.call({ op: 'close' });
+    } finally {
+      await this.worker.terminate();
+    }
   }
 
   /** The reason the thread is gone, unless it was closed. */

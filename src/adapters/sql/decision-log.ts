@@ -75,7 +75,7 @@ function decisionOf(r: Row): Decision {
  * multi-row insert per batch), so durability costs one round trip per batch, not per call.
  */
 export class SqlDecisionLog implements DecisionLog {
-  private queue: { rows: Decision[]; done: (e?: unknown) => void }[] = [];
+  private queue: { rows: Decision[]; committed: () => void; failed: (e: unknown) => void }[] = [];
   private writing?: Promise<void>;
 
   constructor(private readonly db: SqlDb) {}
@@ -83,7 +83,7 @@ export class SqlDecisionLog implements DecisionLog {
   record(decisions: Decision[]): Promise<void> {
     if (decisions.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows: decisions, done: (e) => (e ? reject(e) : resolve()) });
+      this.queue.push({ rows: decisions, committed: resolve, failed: reject });
       this.writing ??= this.drain();
     });
   }
@@ -95,9 +95,10 @@ export class SqlDecisionLog implements DecisionLog {
       const rows = batch.flatMap((b) => b.rows);
       try {
         await this.insert(rows);
-        for (const b of batch) b.done();
+        for (const b of batch) b.committed();
       } catch (e) {
-        for (const b of batch) b.done(e);
+        // Whatever was thrown (even nothing), these rows are not committed.
+        for (const b of batch) b.failed(e ?? new Error('the decision insert failed'));
       }
     }
     this.writing = undefined;

@@ -35,8 +35,20 @@ const port = parentPort;
 const open = new Map<number, Open>();
 
 function errorOf(e: unknown): Reply['error'] {
-  const err = e as Error & { code?: string };
-  return { message: err.message, ...(err.code ? { code: err.code } : {}) };
+  const err = e as (Error & { code?: string }) | undefined;
+  return { message: String(err?.message ?? e), ...(err?.code ? { code: err.code } : {}) };
+}
+
+/**
+ * After PostgreSQL's WebAssembly aborts, or once PGlite has closed itself, no query can succeed:
+ * the thread says so and ends, so the service reports itself failed (/health 503) rather than
+ * answering every call with an error.
+ */
+function fatal(db: PGlite, e: unknown): boolean {
+  // WebAssembly.RuntimeError ("unreachable", "Aborted()"): PostgreSQL itself stopped.
+  if ((e as Error | undefined)?.name !== 'RuntimeError' && !db.closed) return false;
+  port?.postMessage({ fatal: errorOf(e)?.message ?? 'PGlite stopped' } satisfies Reply);
+  process.exit(1);
 }
 
 /** Opens a transaction that stays open until its 'end' message (PGlite queues other queries). */
@@ -101,10 +113,15 @@ async function main(): Promise<void> {
   port?.on('message', (m: Request) => {
     handle(db, m).then(
       (reply) => reply && port?.postMessage(reply),
-      (e: unknown) => port?.postMessage({ id: m.id, error: errorOf(e) } satisfies Reply),
+      (e: unknown) => {
+        if (m.op !== 'close' && fatal(db, e)) return;
+        port?.postMessage({ id: m.id, error: errorOf(e) } satisfies Reply);
+      },
     );
   });
   port?.postMessage({ ready: true } satisfies Reply);
 }
 
-main().catch((e: unknown) => port?.postMessage({ fatal: (e as Error).message } satisfies Reply));
+main().catch((e: unknown) =>
+  port?.postMessage({ fatal: errorOf(e)?.message ?? 'unknown error' } satisfies Reply),
+);
