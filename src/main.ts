@@ -25,11 +25,11 @@ export interface StartOptions {
 
 const SYSTEM_CLOCK: Clock = () => new Date();
 
-/** The state store's optional ports (jtis, rate windows, reports), those it has. */
+/** The state store's security ports (jtis, rate windows) and reports, when it has them. */
 function sharedState(store: StateStore): Pick<AppDeps, 'replay' | 'rates' | 'reports'> {
   return {
-    ...(store.replay ? { replay: store.replay } : {}),
-    ...(store.rates ? { rates: store.rates } : {}),
+    replay: store.replay,
+    rates: store.rates,
     ...(store.reports ? { reports: store.reports } : {}),
   };
 }

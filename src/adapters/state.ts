@@ -2,6 +2,7 @@ import type { Config } from '../platform/config';
 import type { DecisionLog, FeedbackSink, RateStore, ReplayCache, Reports } from '../ports';
 import { SqlReports } from './sql/reports';
 import { FileDecisionLog } from './file/decision-log';
+import { MemoryRateStore, MemoryReplayCache } from './memory/security-state';
 import { FileFeedbackStore } from './file/feedback-store';
 import { openPglite, openPostgres, type SqlDb } from './sql/db';
 import { SqlDecisionLog } from './sql/decision-log';
@@ -15,13 +16,13 @@ export interface StateStore {
   kind: string;
   decisions: DecisionLog;
   feedback: FeedbackSink;
+  /** jti claims: in the database (shared by the replicas on a server); files: in memory. */
+  replay: ReplayCache;
   /**
-   * Shared jti claims and rate windows. Rate windows are in the database only on a server (shared
-   * by the replicas); PGlite is opened by one process, whose memory counts them as well without a
-   * commit per request. Absent for files: this process's memory.
+   * Rate windows: in the database only on a server (shared by the replicas). PGlite is opened by
+   * one process, whose memory counts them as well without a commit per request; files: memory.
    */
-  replay?: ReplayCache;
-  rates?: RateStore;
+  rates: RateStore;
   /** Reports over decisions and feedback (absent for files: see npm run feedback-rates). */
   reports?: Reports;
   /** Why the store can no longer be used (its embedded database died); else undefined. */
@@ -46,6 +47,8 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
       kind: 'files',
       decisions,
       feedback: new FileFeedbackStore(config.feedbackLog),
+      replay: new MemoryReplayCache(),
+      rates: new MemoryRateStore(),
       failure: () => undefined,
       close: () => decisions.flush(),
     };
@@ -63,7 +66,7 @@ export async function openState(config: Readonly<Config>): Promise<StateStore> {
     decisions,
     feedback: new SqlFeedbackStore(db),
     replay: new SqlReplayCache(db),
-    ...(db.kind === 'postgres' ? { rates: new SqlRateStore(db) } : {}),
+    rates: db.kind === 'postgres' ? new SqlRateStore(db) : new MemoryRateStore(),
     reports: new SqlReports(db, decisions),
     failure: () => db.failure?.(),
     close: async () => {

@@ -23,9 +23,9 @@ export interface AppDeps {
   wording: Wording;
   feedback: FeedbackSink;
   decisions: DecisionLog;
-  /** Shared jti claims and rate windows (a database); default this process's memory. */
-  replay?: ReplayCache;
-  rates?: RateStore;
+  /** jti claims and rate windows: a database shared by replicas, or this process's memory. */
+  replay: ReplayCache;
+  rates: RateStore;
   /** Reports over the decisions and feedback (a database; ADMIN_TOKEN turns them on). */
   reports?: Reports;
   config: Readonly<Config>;
@@ -37,7 +37,7 @@ export interface AppDeps {
   /** Why the state store can no longer be used, if it cannot (/health and /ready answer 503). */
   stateFailure?: () => string | undefined;
   /** DTR: the forms, $questionnaire-package and pre-population (absent: not served). */
-  dtr?: Omit<DtrRouterDeps, 'config' | 'now'>;
+  dtr?: Omit<DtrRouterDeps, 'config' | 'now' | 'replay'>;
   /** Routers mounted before the service's own (e.g. the demo's try page and FHIR server). */
   routers?: { path: string; router: express.Router }[];
 }
@@ -80,15 +80,12 @@ export function createApp(deps: AppDeps): express.Express {
       log,
       now,
       metrics,
-      ...(deps.replay ? { replay: deps.replay } : {}),
-      ...(deps.rates ? { rates: deps.rates } : {}),
+      replay: deps.replay,
+      rates: deps.rates,
     }),
   );
   app.use(adminRouter({ ...(deps.reports ? { reports: deps.reports } : {}), config, now }));
-  if (deps.dtr)
-    app.use(
-      dtrRouter({ ...deps.dtr, config, now, ...(deps.replay ? { replay: deps.replay } : {}) }),
-    );
+  if (deps.dtr) app.use(dtrRouter({ ...deps.dtr, config, now, replay: deps.replay }));
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.log, deps.config.bodyLimitBytes));
   return app;

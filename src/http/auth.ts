@@ -15,12 +15,10 @@ export interface AuthOptions {
   clockSkewSeconds: number;
   /** Longest accepted token lifetime from now (CDS Hooks: at most five minutes). */
   maxLifetimeSeconds?: number;
-  /** Most jti values remembered (replay protection). */
-  maxRememberedJtis?: number;
   /** Least time between two JWKS fetches for an unknown kid (default 30 s). */
   jwksCooldownSeconds?: number;
-  /** Where jtis are claimed, shared by replicas (a database); default this process's memory. */
-  replay?: ReplayCache;
+  /** Where jtis are claimed: a database shared by replicas, or this process's memory. */
+  replay: ReplayCache;
 }
 
 const ALGORITHMS = ['ES384', 'RS384'];
@@ -34,8 +32,6 @@ const ALGORITHMS = ['ES384', 'RS384'];
 export class Authenticator {
   private readonly byIss = new Map<string, TrustedClient>();
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
-  /** `${iss}|${jti}` → expiry (epoch seconds). */
-  private readonly seen = new Map<string, number>();
 
   constructor(private readonly options: AuthOptions) {
     for (const c of options.clients) this.byIss.set(c.iss, c);
@@ -105,44 +101,24 @@ export class Authenticator {
     const exp = payload.exp as number;
     if (exp > now + (this.options.maxLifetimeSeconds ?? 300) + this.options.clockSkewSeconds)
       throw new UnauthorizedError('exp too far in the future');
-    await this.claim(`${client.iss}|${String(payload.jti)}`, exp, now);
+    // Claimed once (across every replica when the store is shared), until exp + skew.
+    const expiresAt = (exp + this.options.clockSkewSeconds) * 1000;
+    if (!(await this.options.replay.claim(`${client.iss}|${String(payload.jti)}`, expiresAt)))
+      throw new UnauthorizedError('jti reused');
     return client;
-  }
-
-  /** Claims the jti once (shared when a replay store is given, else in this process's memory). */
-  private async claim(key: string, exp: number, now: number): Promise<void> {
-    if (this.options.replay) {
-      // Shared: claimed once across every replica, until the token expires (+ skew).
-      const expiresAt = (exp + this.options.clockSkewSeconds) * 1000;
-      if (!(await this.options.replay.claim(key, expiresAt)))
-        throw new UnauthorizedError('jti reused');
-      return;
-    }
-    const capacity = this.options.maxRememberedJtis ?? 100_000;
-    this.forgetExpired(now, capacity);
-    if (this.seen.has(key)) throw new UnauthorizedError('jti reused');
-    // Full of live jtis: new tokens are refused; a live jti is never forgotten to make room.
-    if (this.seen.size >= capacity) throw new UnauthorizedError('replay cache full');
-    this.seen.set(key, exp + this.options.clockSkewSeconds);
-  }
-
-  /** Drops jtis whose token has expired (exp + skew), once the cache holds 1000 or is full. */
-  private forgetExpired(now: number, capacity: number): void {
-    if (this.seen.size < Math.min(1000, capacity)) return;
-    for (const [k, exp] of this.seen) if (exp < now) this.seen.delete(k);
   }
 }
 
-/** The client authenticator when authentication is on (jtis claimed in `replay` when given). */
+/** The client authenticator when authentication is on (jtis claimed in `replay`). */
 export function authenticatorFor(
   auth: Config['auth'],
-  replay?: ReplayCache,
+  replay: ReplayCache,
 ): Authenticator | undefined {
   if (!auth.enabled) return undefined;
   return new Authenticator({
     clients: auth.clients,
     clockSkewSeconds: auth.clockSkewSeconds,
-    ...(replay ? { replay } : {}),
+    replay,
     ...(auth.jwksCooldownSeconds !== undefined
       ? { jwksCooldownSeconds: auth.jwksCooldownSeconds }
       : {}),

@@ -23,9 +23,9 @@ export interface CdsRouterDeps {
   log: Logger;
   now: Clock;
   metrics?: Metrics;
-  /** Shared jti claims and rate windows (a database); default this process's memory. */
-  replay?: ReplayCache;
-  rates?: RateStore;
+  /** jti claims and rate windows: a database shared by replicas, or this process's memory. */
+  replay: ReplayCache;
+  rates: RateStore;
 }
 
 type Call = Request & { client?: TrustedClient; service?: CdsService; started?: number };

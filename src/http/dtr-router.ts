@@ -17,7 +17,8 @@ export interface DtrRouterDeps {
   populate: (body: unknown, ctx: CallContext) => Promise<Bundle>;
   config: Readonly<Config>;
   now: Clock;
-  replay?: ReplayCache;
+  /** Where client JWT ids are claimed. */
+  replay: ReplayCache;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MemoryRateStore, MemoryReplayCache } from '../../src/adapters/memory/security-state';
 import { FileDecisionLog } from '../../src/adapters/file/decision-log';
 import { FileFeedbackStore } from '../../src/adapters/file/feedback-store';
 import { createApp, type AppDeps } from '../../src/http/app';
@@ -96,6 +97,8 @@ export function testApp(overrides: Partial<Config> = {}, options: TestAppOptions
     metrics,
     feedback: new FileFeedbackStore(feedbackFile),
     decisions: options.decisions ?? new FileDecisionLog(decisionFile),
+    replay: new MemoryReplayCache(),
+    rates: new MemoryRateStore(),
     now,
     ...(options.routers ? { routers: options.routers } : {}),
     dtr: {

@@ -1,3 +1,4 @@
+import { MemoryReplayCache } from '../../../src/adapters/memory/security-state';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import nock from 'nock';
 import { Authenticator } from '../../../src/http/auth';
@@ -67,7 +68,7 @@ function authenticator(maxRememberedJtis?: number): Authenticator {
   return new Authenticator({
     clients: [{ iss: ISS, jwksUrl: JWKS }],
     clockSkewSeconds: SKEW,
-    ...(maxRememberedJtis !== undefined ? { maxRememberedJtis } : {}),
+    replay: new MemoryReplayCache(maxRememberedJtis),
   });
 }
 

@@ -1,3 +1,4 @@
+import { MemoryRateStore } from '../../../src/adapters/memory/security-state';
 import { ConcurrencyGate, RateLimiter } from '../../../src/http/limits';
 import { BusyError, TooManyRequestsError } from '../../../src/platform/errors';
 
@@ -7,11 +8,11 @@ describe('RateLimiter (RATE_LIMIT_PER_MINUTE)', () => {
   const T0 = 1_750_000_020_000 - (1_750_000_020_000 % MINUTE); // the start of a minute
 
   function limiter(perMinute: number, at: { t: number }) {
-    return new RateLimiter(perMinute, () => at.t);
+    return new RateLimiter(perMinute, () => at.t, new MemoryRateStore());
   }
-  const taken = (r: RateLimiter, key: string) => {
+  const taken = async (r: RateLimiter, key: string) => {
     try {
-      r.take(key);
+      await r.hit(key);
       return 'ok';
     } catch (e) {
       if (e instanceof TooManyRequestsError) return `429 after ${e.headers['Retry-After']} s`;
@@ -19,29 +20,33 @@ describe('RateLimiter (RATE_LIMIT_PER_MINUTE)', () => {
     }
   };
 
-  it('lets exactly the limit through in a minute and refuses the next one', () => {
+  it('lets exactly the limit through in a minute and refuses the next one', async () => {
     const at = { t: T0 + 15_000 };
     const r = limiter(3, at);
-    expect([1, 2, 3].map(() => taken(r, 'a'))).toEqual(['ok', 'ok', 'ok']);
-    expect(taken(r, 'a')).toBe('429 after 45 s');
+    expect([await taken(r, 'a'), await taken(r, 'a'), await taken(r, 'a')]).toEqual([
+      'ok',
+      'ok',
+      'ok',
+    ]);
+    expect(await taken(r, 'a')).toBe('429 after 45 s');
     // Another client has its own count.
-    expect(taken(r, 'b')).toBe('ok');
+    expect(await taken(r, 'b')).toBe('ok');
   });
 
-  it('counts in whole minutes: the last millisecond of a minute is in it, the next starts afresh', () => {
+  it('counts in whole minutes: the last millisecond of a minute is in it, the next starts afresh', async () => {
     const at = { t: T0 };
     const r = limiter(1, at);
-    expect(taken(r, 'a')).toBe('ok');
+    expect(await taken(r, 'a')).toBe('ok');
     at.t = T0 + MINUTE - 1;
-    expect(taken(r, 'a')).toBe('429 after 1 s');
+    expect(await taken(r, 'a')).toBe('429 after 1 s');
     at.t = T0 + MINUTE;
-    expect(taken(r, 'a')).toBe('ok');
-    expect(taken(r, 'a')).toBe('429 after 60 s');
+    expect(await taken(r, 'a')).toBe('ok');
+    expect(await taken(r, 'a')).toBe('429 after 60 s');
   });
 
-  it('a limit of 0 turns it off', () => {
+  it('a limit of 0 turns it off', async () => {
     const r = limiter(0, { t: T0 });
-    for (let i = 0; i < 100; i++) expect(taken(r, 'a')).toBe('ok');
+    for (let i = 0; i < 100; i++) expect(await taken(r, 'a')).toBe('ok');
   });
 });
 
