@@ -68,6 +68,18 @@ export async function resolve(
   return { medications, fhir };
 }
 
+const VERSIONS = new WeakMap<Policy[], Policy[]>();
+
+/** Every version of every policy, flattened once per loaded policy list (not per request). */
+function everyVersion(policies: Policy[]): Policy[] {
+  let all = VERSIONS.get(policies);
+  if (!all) {
+    all = policies.flatMap((p) => (p.versions.length > 0 ? p.versions : [p]));
+    VERSIONS.set(policies, all);
+  }
+  return all;
+}
+
 /**
  * select: the policies each draft MedicationRequest triggers, by its codes or those of its
  * Medication (`medications`, resolved; by default those found in the request itself), each in
@@ -83,7 +95,7 @@ export function select(
   const referenced = medications ?? findReferencedMedications(orders, requestSources(request));
   // order-select: only the selected draft orders are evaluated (the others stay their context).
   const selected = request.selections ? new Set(request.selections) : undefined;
-  const versions = policies.flatMap((p) => (p.versions.length > 0 ? p.versions : [p]));
+  const versions = everyVersion(policies);
   const matches = selectPolicies(orders, versions, referenced).filter(
     (m) =>
       (!selected || selected.has(`MedicationRequest/${m.order.id ?? ''}`)) &&
